@@ -1,0 +1,1 @@
+"""Custom components package (lets tests and mypy import custom_components.camhub)."""

@@ -1,0 +1,48 @@
+"""The one exception tree every provider client raises."""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base of every error a provider client raises; messages never carry secrets."""
+
+
+class AuthenticationError(ProviderError):
+    """The vendor rejected the credentials (bad, expired or revoked)."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The credentials are valid but lack the role or permission for this call."""
+
+
+class RateLimitedError(ProviderError):
+    """The call would break the request budget, or the vendor answered 429."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, retry_after)
+
+
+class UnavailableError(ProviderError):
+    """The vendor or device could not be reached, timed out or answered 5xx."""
+
+
+class ProtocolError(ProviderError):
+    """The vendor answered something that breaks the documented contract."""
+
+
+class NotSupportedError(ProviderError):
+    """The camera or device does not offer this service (e.g. 501, service not active)."""
+
+
+class RequestRejectedError(ProviderError):
+    """The vendor refused this request as invalid (400, 404, 409 with its error code)."""
+
+    def __init__(self, message: str, status: int, code: str | None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class SignatureError(ProviderError):
+    """A pushed webhook failed verification (signature, checksum, time window, replay)."""

@@ -1,0 +1,333 @@
+"""NovaVMS cloud API client (service-account key, cursor pages, rate-limit headers)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+import hashlib
+from typing import Any, Final
+
+import aiohttp
+
+from .budget import RequestBudget
+from .decode import Node, format_datetime, utcnow
+from .errors import NotSupportedError
+from .http import DEFAULT_TIMEOUT, HttpCore, Response
+from .model import (
+    Account,
+    Alert,
+    Camera,
+    CameraEvent,
+    Capability,
+    ClipTrigger,
+    Gateway,
+    Site,
+    Snapshot,
+    Vendor,
+    Webhook,
+)
+
+DEFAULT_BASE_URL: Final = "https://novavms.novalien.com"
+API: Final = "api/v1/"
+PAGE_LIMIT: Final = 100
+TRIGGER_MIN_SECONDS: Final = 5
+TRIGGER_MAX_SECONDS: Final = 60
+EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
+# Every NovaVMS camera is reachable for events and manual clips; no live URL is documented.
+CAMERA_CAPABILITIES: Final = frozenset({Capability.CLIP_TRIGGER, Capability.EVENTS})
+
+
+def rate_headers(headers: Mapping[str, str]) -> tuple[int, float] | None:
+    """(remaining, reset unix time) from X-RateLimit-* headers, None if absent or unreadable."""
+    try:
+        return int(headers["X-RateLimit-Remaining"]), float(headers["X-RateLimit-Reset"])
+    except (KeyError, ValueError):
+        return None
+
+
+def account_from(sites: list[Node], api_key: str) -> Account:
+    """The organisation behind the key, from the first site's `org_id`."""
+    org_id = sites[0].opt_ident("org_id") if sites else None
+    if org_id is None:
+        org_id = "key-" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
+    return Account(vendor=Vendor.NOVAVMS, account_id=org_id, name="NovaVMS")
+
+
+def site_from(node: Node) -> Site:
+    """Site object -> Site (NovaVMS sites cannot be armed)."""
+    return Site(id=node.ident("id"), name=node.text("name"))
+
+
+def camera_from(node: Node) -> Camera:
+    """Camera object -> Camera."""
+    status = node.text("status")
+    return Camera(
+        id=node.ident("id"),
+        name=node.text("name"),
+        online={"online": True, "offline": False, "error": False}.get(status),
+        status=status,
+        capabilities=CAMERA_CAPABILITIES,
+        site_id=node.opt_ident("site_id"),
+        gateway_id=node.opt_ident("gateway_id"),
+        model=node.opt_text("type"),
+        active_tier=node.opt_text("active_tier"),
+    )
+
+
+def gateway_from(node: Node) -> Gateway:
+    """Gateway object -> Gateway."""
+    status = node.text("status")
+    return Gateway(
+        id=node.ident("id"),
+        name=node.text("name"),
+        site_id=node.opt_ident("site_id"),
+        online=status == "online",
+        status=status,
+        version=node.opt_text("version"),
+        last_heartbeat_at=node.opt_when("last_heartbeat_at"),
+    )
+
+
+def event_from(node: Node) -> CameraEvent:
+    """Event object -> CameraEvent."""
+    return CameraEvent(
+        id=node.ident("id"),
+        kind=node.text("trigger_type"),
+        occurred_at=node.when("triggered_at"),
+        camera_id=node.opt_ident("camera_id"),
+        title=node.opt_text("camera_name"),
+        summary=node.opt_text("summary"),
+        acknowledged=node.opt_flag("acknowledged"),
+        tags=node.text_list("tags"),
+        snapshot_url=node.opt_text("snapshot_url"),
+    )
+
+
+def alert_from(node: Node) -> Alert:
+    """Alert object -> Alert."""
+    return Alert(
+        id=node.ident("id"),
+        rule_id=node.opt_ident("rule_id"),
+        rule_name=node.opt_text("rule_name"),
+        event_id=node.opt_ident("event_id"),
+        camera_id=node.opt_ident("camera_id"),
+        status=node.opt_text("status") or "new",
+        fired_at=node.when("fired_at"),
+        acknowledged_at=node.opt_when("acknowledged_at"),
+    )
+
+
+def webhook_from(node: Node) -> Webhook:
+    """Webhook object -> Webhook (the secret only appears in the create answer)."""
+    return Webhook(
+        id=node.ident("id"),
+        name=node.text("name"),
+        url=node.text("url"),
+        event_types=node.text_list("event_types"),
+        enabled=node.opt_flag("enabled") is not False,
+        secret=node.opt_text("secret"),
+    )
+
+
+def trigger_from(node: Node, camera_id: str) -> ClipTrigger:
+    """Trigger answer (202) -> ClipTrigger."""
+    return ClipTrigger(
+        camera_id=camera_id,
+        event_id=node.opt_ident("event_id"),
+        started_at=node.opt_when("started_at"),
+        expected_duration=node.opt_number("expected_clip_duration_sec"),
+    )
+
+
+def snapshot_from(
+    account: Account,
+    sites: list[Node],
+    gateways: list[Node],
+    cameras: list[Node],
+    fetched_at: datetime,
+) -> Snapshot:
+    """One full refresh (sites, gateways, cameras) -> Snapshot."""
+    mapped = [camera_from(node) for node in cameras]
+    site_list = [site_from(node) for node in sites]
+    return Snapshot(
+        account=account,
+        sites={
+            site.id: Site(
+                id=site.id,
+                name=site.name,
+                camera_ids=tuple(c.id for c in mapped if c.site_id == site.id),
+            )
+            for site in site_list
+        },
+        cameras={camera.id: camera for camera in mapped},
+        gateways={gateway.id: gateway for gateway in map(gateway_from, gateways)},
+        fetched_at=fetched_at,
+    )
+
+
+class NovaVMSClient:
+    """One NovaVMS organisation, reached with a service-account API key."""
+
+    vendor: Final = Vendor.NOVAVMS
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        budget: RequestBudget | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._api_key = api_key
+        self._now = now
+        self.budget = budget or RequestBudget.novavms(clock=lambda: now().timestamp())
+        self._http = HttpCore(
+            session,
+            vendor="novavms",
+            base_url=base_url,
+            budget=self.budget,
+            secrets=lambda: (self._api_key,),
+            timeout=timeout,
+            clock=lambda: now().timestamp(),
+        )
+        self._http.observers.append(self._observe_rate_headers)
+
+    def __repr__(self) -> str:
+        return "NovaVMSClient()"
+
+    def _observe_rate_headers(self, response: Response) -> None:
+        """Follow the server's own bucket (X-RateLimit-Remaining / -Reset)."""
+        if (seen := rate_headers(response.headers)) is not None:
+            self.budget.observe_server(*seen)
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> Node:
+        return await self._http.json("GET", API + path, params=params, headers=self._headers())
+
+    async def _pages(self, path: str, params: dict[str, Any] | None = None) -> list[Node]:
+        """Every item of a cursor-paginated list."""
+        query: dict[str, Any] = {"limit": PAGE_LIMIT, **(params or {})}
+        items: list[Node] = []
+        while True:
+            node = await self._get(path, query)
+            items.extend(node.array("data"))
+            cursor = node.opt_text("next_cursor")
+            if not cursor:
+                return items
+            query = {**query, "cursor": cursor}
+
+    async def async_fetch_account(self) -> Account:
+        """Check the key with one cheap request and name the organisation.
+
+        NovaVMS documents no "who am I" call for keys; sites carry `org_id`. Without
+        it (no site visible) the identity is a fingerprint of the key, never the key.
+        """
+        node = await self._get("sites", {"limit": 1})
+        return account_from(node.array("data"), self._api_key)
+
+    async def async_fetch_sites(self) -> list[Site]:
+        """Every site (all pages)."""
+        return [site_from(node) for node in await self._pages("sites")]
+
+    async def async_fetch_cameras(self, site_id: str | None = None) -> list[Camera]:
+        """Every camera (all cursor pages), optionally of one site."""
+        params = None if site_id is None else {"site_id": site_id}
+        return [camera_from(node) for node in await self._pages("cameras", params)]
+
+    async def async_fetch_camera(self, camera_id: str) -> Camera:
+        """One camera."""
+        return camera_from(await self._get(f"cameras/{camera_id}"))
+
+    async def async_fetch_gateways(self) -> list[Gateway]:
+        """Every gateway."""
+        return [gateway_from(node) for node in await self._pages("gateways")]
+
+    async def async_fetch_snapshot_state(self) -> Snapshot:
+        """One full refresh: sites, gateways and cameras."""
+        sites = await self._pages("sites")
+        account = account_from(sites, self._api_key)
+        gateways = await self._pages("gateways")
+        cameras = await self._pages("cameras")
+        return snapshot_from(account, sites, gateways, cameras, self._now())
+
+    async def async_trigger_clip(
+        self, camera_id: str, duration: int = 10, note: str | None = None
+    ) -> ClipTrigger:
+        """Record a manual clip of `duration` s (5-60); once per camera per 5 s."""
+        body: dict[str, Any] = {
+            "duration_sec": min(max(duration, TRIGGER_MIN_SECONDS), TRIGGER_MAX_SECONDS)
+        }
+        if note is not None:
+            body["note"] = note
+        node = await self._http.json(
+            "POST",
+            f"{API}cameras/{camera_id}/trigger",
+            json=body,
+            headers=self._headers(),
+            keyed=("trigger", camera_id),
+        )
+        return trigger_from(node, camera_id)
+
+    async def async_fetch_events(
+        self,
+        *,
+        camera_id: str | None = None,
+        site_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+    ) -> list[CameraEvent]:
+        """The newest events (one page of `limit`), optionally filtered."""
+        params: dict[str, Any] = {"limit": limit}
+        if camera_id is not None:
+            params["camera_id"] = camera_id
+        if site_id is not None:
+            params["site_id"] = site_id
+        if since is not None:
+            params["date_from"] = format_datetime(since)
+        node = await self._get("events", params)
+        return [event_from(item) for item in node.array("data")]
+
+    async def async_fetch_event(self, event_id: str) -> CameraEvent:
+        """One event."""
+        return event_from(await self._get(f"events/{event_id}"))
+
+    async def async_acknowledge_event(self, event_id: str) -> None:
+        """Mark an event acknowledged."""
+        await self._http.request(
+            "PATCH", f"{API}events/{event_id}", json={"acknowledged": True}, headers=self._headers()
+        )
+
+    async def async_fetch_alerts(self, status: str | None = None, limit: int = 50) -> list[Alert]:
+        """The newest alerts (one page), optionally of one status."""
+        params: dict[str, Any] = {"limit": limit}
+        if status is not None:
+            params["status"] = status
+        return [alert_from(item) for item in (await self._get("alerts", params)).array("data")]
+
+    async def async_fetch_webhooks(self) -> list[Webhook]:
+        """Every webhook definition."""
+        return [webhook_from(node) for node in await self._pages("webhooks")]
+
+    async def async_create_webhook(
+        self, *, name: str, url: str, event_types: tuple[str, ...] = EVENT_TYPES
+    ) -> Webhook:
+        """Create a webhook; its secret is in this answer only."""
+        node = await self._http.json(
+            "POST",
+            f"{API}webhooks",
+            json={"name": name, "url": url, "event_types": list(event_types), "enabled": True},
+            headers=self._headers(),
+        )
+        return webhook_from(node)
+
+    async def async_camera_image(self, camera_id: str) -> bytes:
+        """The snapshot of the camera's newest event (NovaVMS has no live snapshot API)."""
+        events = await self.async_fetch_events(camera_id=camera_id, limit=1)
+        if events and events[0].snapshot_url:
+            response = await self._http.request("GET", events[0].snapshot_url, counted=False)
+            return response.body
+        raise NotSupportedError(f"novavms: camera {camera_id} has no event snapshot yet")

@@ -1,0 +1,1 @@
+"""Vendor simulators (Angelcam, NovaVMS, OpenCamera) for tests, benchmarks and the demo."""

@@ -1,0 +1,1 @@
+"""Packaging checks: what hassfest and the HACS action would check."""
