@@ -147,29 +147,42 @@ class DemoStack:
         if any(entry["domain"] == "camhub" for entry in entries):
             return  # a second run: the entries from the first are still there
         for option, answers in flow_inputs(self.simulators.credentials()):
-            flow = await self.client.rest(
-                "POST",
-                "/api/config/config_entries/flow",
-                {"handler": "camhub", "show_advanced_options": True},
-            )
-            result = await self.client.rest(
-                "POST",
-                f"/api/config/config_entries/flow/{flow['flow_id']}",
-                {"next_step_id": option},
-            )
-            result = await self.client.rest(
-                "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", answers
-            )
-            while result["type"] == "form":
-                # Later steps (an Angelcam space) take the first offered choice.
-                result = await self.client.rest(
-                    "POST",
-                    f"/api/config/config_entries/flow/{flow['flow_id']}",
-                    first_choices(result["data_schema"]),
-                )
-            if result["type"] != "create_entry":
-                raise RuntimeError(f"CamHub {option} flow ended with {result}")
+            # An account with several spaces gets one entry per space: choice 0, 1, ...
+            choice = 0
+            while await self._run_flow(option, answers, choice) == "create_entry":
+                choice += 1
         await self._wait_for_entities()
+
+    async def _run_flow(self, option: str, answers: dict[str, Any], choice: int) -> str:
+        """Run one CamHub config flow; later forms take option number `choice`.
+
+        Returns how the flow ended: "create_entry", or "last_choice" when a form had no
+        option number `choice` (every space is configured), or "single" for flows without
+        choices (they run once).
+        """
+        path = "/api/config/config_entries/flow"
+        flow = await self.client.rest("POST", path, {"handler": "camhub"})
+        url = f"{path}/{flow['flow_id']}"
+        await self.client.rest("POST", url, {"next_step_id": option})
+        submit, chose = answers, False
+        for _ in range(12):
+            result = await self.client.rest("POST", url, submit)
+            if result["type"] != "form":
+                break
+            if result.get("errors"):
+                # Angelcam allows 20 requests a minute; entries set up moments ago spend them.
+                if result["errors"].get("base") != "rate_limited":
+                    raise RuntimeError(f"CamHub {option} flow: {result['errors']}")
+                await asyncio.sleep(10)
+                continue
+            picked = pick_choices(result["data_schema"], choice)
+            if picked is None:
+                await self.client.rest("DELETE", url)
+                return "last_choice"
+            submit, chose = picked, True
+        if result["type"] != "create_entry":
+            raise RuntimeError(f"CamHub {option} flow ended with {result}")
+        return "create_entry" if chose else "single"
 
     async def _wait_for_entities(self, attempts: int = 240) -> None:
         """Wait until every CamHub entry is loaded."""
@@ -194,14 +207,16 @@ class DemoStack:
         await self.client.ws({"type": "lovelace/config/save", "config": config})
 
 
-def first_choices(schema: list[dict[str, Any]]) -> dict[str, Any]:
-    """Answer a form with the first option of each select field."""
+def pick_choices(schema: list[dict[str, Any]], index: int) -> dict[str, Any] | None:
+    """Answer a form with option number `index` of each select field (None: no such option)."""
     answers: dict[str, Any] = {}
     for field_ in schema:
         options = field_.get("selector", {}).get("select", {}).get("options") or field_.get(
             "options"
         )
         if options:
-            first = options[0]
-            answers[field_["name"]] = first["value"] if isinstance(first, dict) else first[0]
+            if index >= len(options):
+                return None
+            option = options[index]
+            answers[field_["name"]] = option["value"] if isinstance(option, dict) else option[0]
     return answers

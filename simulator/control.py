@@ -290,8 +290,19 @@ def error_body(vendor: str, status: int) -> dict[str, Any]:
     return {"error": "simulated_failure", "message": detail}
 
 
+async def discard_body(request: web.Request) -> None:
+    """Read what the client is still uploading before answering without the handler.
+
+    A server that answers a large upload half-read leaves its connection lingering; reading
+    it first makes the exchange end cleanly, as it does with a real device.
+    """
+    while await request.content.readany():
+        pass
+
+
 async def _apply(fault: Fault, request: web.Request, handler: Handler) -> web.StreamResponse:
     if fault.kind == "status5xx":
+        await discard_body(request)
         return web.json_response(
             error_body(request.app[VENDOR_KEY], fault.status), status=fault.status
         )

@@ -47,7 +47,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import AudioStreamTrack
 
 from simulator import media
-from simulator.control import FaultInjector, RequestLog, iso, make_app, utcnow
+from simulator.control import FaultInjector, RequestLog, discard_body, iso, make_app, utcnow
 
 VENDOR: Final = "opencamera"
 BASE: Final = "/api/v1"
@@ -273,11 +273,15 @@ def operation(name: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             state = state_of(request)
-            if auth:
-                state.check(request.headers.get(TOKEN_HEADER))
-                request[ACCOUNT_KEY] = state.username
-            if name in state.unsupported:
-                fail(501, f"operation {name} has not yet been implemented")
+            try:
+                if auth:
+                    state.check(request.headers.get(TOKEN_HEADER))
+                    request[ACCOUNT_KEY] = state.username
+                if name in state.unsupported:
+                    fail(501, f"operation {name} has not yet been implemented")
+            except web.HTTPException:
+                await discard_body(request)  # a refused firmware upload is still read
+                raise
             return await handler(request)
 
         return wrapped

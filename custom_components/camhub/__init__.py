@@ -2,15 +2,86 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+import logging
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
+
+from .client import create_client
+from .const import DOMAIN
+from .coordinator import CamHubCoordinator
+from .data import CamHubConfigEntry, CamHubData
+from .devices import async_sync_devices, device_is_current
+from .firmware import async_setup_firmware_service
+from .playback import async_setup_proxy
+from .providers import OpenCameraClient
+from .providers.errors import ProviderError
+from .services import async_setup_services
+
+_LOGGER = logging.getLogger(__name__)
+
+PLATFORMS: list[Platform] = [
+    Platform.ALARM_CONTROL_PANEL,
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.CAMERA,
+    Platform.SENSOR,
+    Platform.UPDATE,
+]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Set up a CamHub config entry (the platforms arrive with the integration core)."""
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions and the playback proxy once, for every entry."""
+    async_setup_proxy(hass)
+    async_setup_services(hass)
+    async_setup_firmware_service(hass)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Unload a CamHub config entry."""
+async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
+    """Connect to the vendor, poll once, create devices, then the entities."""
+    client = create_client(hass, entry.data)
+    coordinator = CamHubCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = CamHubData(client=client, coordinator=coordinator)
+
+    @callback
+    def sync_devices() -> None:
+        if coordinator.last_update_success:
+            async_sync_devices(hass, entry, coordinator.data)
+
+    # Devices first: entities added by platform listeners link to them via_device.
+    sync_devices()
+    entry.async_on_unload(coordinator.async_add_listener(sync_devices))
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
+    """Options change which cameras exist and how often to poll: start over."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
+    """Unload the platforms; listeners and timers go with the entry's unload callbacks."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    client = entry.runtime_data.client
+    if unloaded and isinstance(client, OpenCameraClient):
+        # The device keeps a session per login; end ours instead of letting it linger.
+        try:
+            await client.async_logout()
+        except ProviderError as err:
+            _LOGGER.debug("OpenCamera logout failed: %s", err)
+    return unloaded
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: CamHubConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a device only when the vendor no longer lists it."""
+    return not device_is_current(entry, entry.runtime_data.coordinator.data, device)

@@ -1,6 +1,54 @@
 """Constants shared across the CamHub integration."""
 
+from datetime import timedelta
+from enum import StrEnum
 from typing import Final
 
 DOMAIN: Final = "camhub"
 NAME: Final = "CamHub"
+
+
+class StreamFormat(StrEnum):
+    """Live-view format the user prefers when a camera offers several."""
+
+    AUTO = "auto"
+    HLS = "hls"
+    MJPEG = "mjpeg"
+
+
+# Entry data keys that are not Home Assistant standard names.
+CONF_VENDOR: Final = "vendor"
+CONF_SPACE_ID: Final = "space_id"
+CONF_USER_ID: Final = "user_id"
+
+# Option keys.
+CONF_SCAN_INTERVAL: Final = "scan_interval"
+CONF_STREAM_FORMAT: Final = "stream_format"
+CONF_LOCATIONS: Final = "locations"
+CONF_SITES: Final = "sites"
+
+ANGELCAM_API_URL: Final = "https://api.angelcam.com/v1"
+OPENCAMERA_DEFAULT_PORT: Final = 8000
+
+# Angelcam allows 1000 requests a day per user; polling may spend this share of it so
+# that snapshots, streams and user actions always have requests left.
+ANGELCAM_DAILY_REQUESTS: Final = 1000
+ANGELCAM_POLLING_SHARE: Final = 0.6
+# Never poll Angelcam faster than this, even for a single camera: state changes also
+# arrive by webhook, and a faster poll only burns the daily budget.
+ANGELCAM_MIN_INTERVAL: Final = timedelta(minutes=3)
+NOVAVMS_INTERVAL: Final = timedelta(seconds=30)
+OPENCAMERA_INTERVAL: Final = timedelta(seconds=60)
+# Bounds a user may choose in the options flow (the budget may raise the minimum).
+MIN_SCAN_INTERVAL_SECONDS: Final = 10
+MAX_SCAN_INTERVAL_SECONDS: Final = 3600
+
+# Snapshots fetched within this window are served from memory; concurrent requests
+# for one camera share a single upstream fetch.
+SNAPSHOT_CACHE_TTL: Final = timedelta(seconds=10)
+# Refresh a tokenised stream URL this long before the token expires.
+STREAM_URL_REFRESH_MARGIN: Final = timedelta(seconds=30)
+# Angelcam cameras with cloud recording record this long when the button is pressed.
+RECORD_CLIP_DURATION: Final = timedelta(seconds=60)
+# NovaVMS manual trigger: the clip length requested (the API accepts 5-60 s).
+TRIGGER_CLIP_DURATION: Final = timedelta(seconds=30)

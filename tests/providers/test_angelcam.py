@@ -28,6 +28,7 @@ from custom_components.camhub.providers.errors import (
     UnavailableError,
 )
 from custom_components.camhub.providers.model import Capability, PlaybackStream, PushKind
+from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
 
@@ -557,3 +558,12 @@ async def test_spec_token_expiry_and_refused_fresh_url(
     camera.update(live_snapshot=None)
     with pytest.raises(NotSupportedError, match="no snapshot"):
         await client.async_camera_image(1)
+
+
+async def test_arrow_clients_list_and_detail(angelcam: AngelcamClient) -> None:
+    listed = await angelcam.async_fetch_arrow_clients()
+    assert [client.id for client in listed] == [ARROW_UUID]
+    assert listed[0].online is None, "the list carries no status"
+    detail = await angelcam.async_fetch_arrow_client(ARROW_UUID)
+    assert (detail.id, detail.mac) == (ARROW_UUID, "12:34:56:78:9a:bc")
+    assert detail.online is not None

@@ -152,8 +152,11 @@ async def test_firmware_upgrade_streams_the_file(
     assert calls(stack, "system/upgrade") == 1
     image = tmp_path / "fw.bin"
     image.write_bytes(firmware_image("2.0.0", b"\1" * (3 * CHUNK_SIZE + 5)))
-    await opencamera.async_upgrade_firmware(image)
+    sent: list[int] = []
+    await opencamera.async_upgrade_firmware(image, progress=sent.append)
     assert device.state.firmware_version == "2.0.0"
+    assert sum(sent) == image.stat().st_size
+    assert len(sent) == 4, "one report per chunk handed to the connection"
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"not firmware")
     with pytest.raises(RequestRejectedError, match="invalid firmware image"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Literal
@@ -28,6 +29,8 @@ from .model import (
     CameraEvent,
     Clip,
     Incident,
+    MediaFile,
+    MediaStream,
     Message,
     NotificationMethod,
     NotificationRule,
@@ -48,6 +51,9 @@ DEFAULT_BASE_URL: Final = "https://api.angelcam.com/v1/"
 PAGE_LIMIT: Final = 100
 # The timeline endpoint answers at most one day per call.
 TIMELINE_SPAN: Final = timedelta(days=1)
+# `recording/{id}/start/?duration=` accepts 30-1800 s.
+RECORD_MIN_SECONDS: Final = 30
+RECORD_MAX_SECONDS: Final = 1800
 # A stream/snapshot URL whose token lifetime we cannot read is re-fetched after this long.
 URL_MAX_AGE: Final = timedelta(minutes=10)
 MESSAGE_TYPES: Final = (
@@ -480,7 +486,7 @@ class AngelcamClient:
         node = await self._service(
             self._get(f"recording/{recording_id}/snapshot/", {"datetime": format_datetime(at)})
         )
-        return await self._download(node.text("url"))
+        return (await self.async_fetch_media(node.text("url"))).content
 
     async def async_recording_download_url(
         self, recording_id: str, start: datetime, end: datetime
@@ -489,6 +495,28 @@ class AngelcamClient:
         params = {"start": format_datetime(start), "end": format_datetime(end)}
         node = await self._service(self._get(f"recording/{recording_id}/download/", params))
         return node.text("url")
+
+    async def async_start_recording(
+        self, recording_id: str, duration_seconds: int | None = None
+    ) -> None:
+        """Start a cloud recording now, or extend the one running.
+
+        With `duration_seconds` (clamped to the API's 30-1800 s) the vendor stops it by
+        itself that long after this call; None records until async_stop_recording and
+        cancels a stop scheduled earlier. Needs the recording_start_stop scope;
+        NotSupportedError when the recording (or Cloud Recording) is gone.
+        """
+        params = None
+        if duration_seconds is not None:
+            seconds = min(max(duration_seconds, RECORD_MIN_SECONDS), RECORD_MAX_SECONDS)
+            params = {"duration": seconds}
+        await self._service(
+            self._command("POST", f"recording/{recording_id}/start/", params=params)
+        )
+
+    async def async_stop_recording(self, recording_id: str) -> None:
+        """Stop a cloud recording now (NotSupportedError when it is gone)."""
+        await self._service(self._command("POST", f"recording/{recording_id}/stop/"))
 
     async def async_fetch_clips(self, camera_id: str | int) -> list[Clip]:
         """The camera's clips."""
@@ -571,16 +599,30 @@ class AngelcamClient:
         """
         cached, fetched = await self._camera_node(str(camera_id), fresh=False)
         try:
-            return await self._download(_snapshot_url(cached.node, camera_id))
+            return (await self.async_fetch_media(_snapshot_url(cached.node, camera_id))).content
         except (AuthenticationError, PermissionDeniedError, RequestRejectedError):
             if fetched:
                 raise
         cached, _ = await self._camera_node(str(camera_id), fresh=True)
-        return await self._download(_snapshot_url(cached.node, camera_id))
+        return (await self.async_fetch_media(_snapshot_url(cached.node, camera_id))).content
 
-    async def _download(self, url: str) -> bytes:
-        """Fetch media from a tokenised URL (not the metered API)."""
-        return (await self._http.request("GET", url, counted=False)).body
+    async def async_fetch_media(self, url: str) -> MediaFile:
+        """Download media from a tokenised Angelcam URL, without our token.
+
+        Snapshots, HLS playlists and segments, clip and footage downloads: the URL is
+        its own access, and it is not counted against the API budget. Errors map like
+        API errors (404/410 -> RequestRejectedError with that status); messages name
+        the host only, never the URL.
+        """
+        return await self._http.fetch_media(url)
+
+    def async_open_media(self, url: str) -> AbstractAsyncContextManager[MediaStream]:
+        """Stream media from a tokenised Angelcam URL (footage and clip downloads are big).
+
+        Use as `async with client.async_open_media(url) as media:`; errors as in
+        async_fetch_media, also while the chunks are read.
+        """
+        return self._http.open_media(url)
 
 
 def _snapshot_url(node: Node, camera_id: str | int) -> str:

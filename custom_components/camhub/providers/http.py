@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -20,16 +20,19 @@ from .errors import (
     AuthenticationError,
     NotSupportedError,
     PermissionDeniedError,
+    ProtocolError,
     ProviderError,
     RateLimitedError,
     RequestRejectedError,
     UnavailableError,
 )
+from .model import MediaFile, MediaStream
 from .redact import redact, redact_url
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 15.0
+MEDIA_CHUNK = 64 * 1024
 # When a 429 names no wait at all, back off this long rather than hammering the vendor.
 DEFAULT_RETRY_AFTER = 60.0
 # Angelcam: "Expected available in 7 seconds."; NovaVMS: "retry after 12s".
@@ -168,6 +171,17 @@ class HttpCore:
         """The call's name for messages and logs: vendor, method, redacted path."""
         return self.redact(f"{self.vendor} {method} {redact_url(url)}")
 
+    def media_where(self, url: str) -> str:
+        """A media URL's name for messages and logs: vendor and host only.
+
+        Media URLs carry their access in the path too (a stream id, a storage object
+        name), which query-value masking would not catch.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ProtocolError(f"{self.vendor}: a media URL must be absolute http(s)")
+        return self.redact(f"{self.vendor} GET media from {parts.hostname}")
+
     @asynccontextmanager
     async def open(
         self,
@@ -182,14 +196,16 @@ class HttpCore:
         allow_redirects: bool = True,
         counted: bool = True,
         keyed: tuple[str, str] | None = None,
+        label: str | None = None,
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """Send a request and yield the raw response once its status is known to be good.
 
         Reading the body inside the `async with` is covered too: a timeout or broken
-        connection while streaming becomes UnavailableError.
+        connection while streaming becomes UnavailableError. `label` replaces the
+        call's name in messages and logs.
         """
         url = self.url(path)
-        where = self.where(method, url)
+        where = label or self.where(method, url)
         if counted:
             self.budget.acquire(keyed)
         _LOGGER.debug("%s", where)
@@ -227,12 +243,35 @@ class HttpCore:
         """Send a request and read the whole body (errors already mapped)."""
         async with self.open(method, path, **kwargs) as response:
             body = await response.read()
-            result = Response(
-                response.status, response.headers, body, self.where(method, self.url(path))
-            )
+            where = kwargs.get("label") or self.where(method, self.url(path))
+            result = Response(response.status, response.headers, body, where)
         for observer in self.observers:
             observer(result)
         return result
+
+    @asynccontextmanager
+    async def open_media(
+        self, url: str, *, headers: Mapping[str, str] | None = None
+    ) -> AsyncIterator[MediaStream]:
+        """Stream media from a vendor URL (not the metered API); named by host only.
+
+        A failure while the chunks are read maps like any other (UnavailableError).
+        """
+        async with self.open(
+            "GET", url, headers=headers, counted=False, label=self.media_where(url)
+        ) as response:
+            content_type = response.headers.get("Content-Type", "application/octet-stream")
+            yield MediaStream(
+                content_type=content_type.split(";")[0].strip().lower(),
+                size=response.content_length,
+                chunks=response.content.iter_chunked(MEDIA_CHUNK),
+            )
+
+    async def fetch_media(self, url: str, *, headers: Mapping[str, str] | None = None) -> MediaFile:
+        """Download media from a vendor URL whole (images, playlists, short clips)."""
+        async with self.open_media(url, headers=headers) as media:
+            content = b"".join([chunk async for chunk in media.chunks])
+        return MediaFile(content=content, content_type=media.content_type)
 
     async def json(self, method: str, path: str, **kwargs: Any) -> Node:
         """Send a request and decode its JSON body."""

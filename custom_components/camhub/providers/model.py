@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -213,6 +213,9 @@ class CameraEvent:
     tags: tuple[str, ...] = ()
     summary: str | None = None
     snapshot_url: str | None = field(default=None, repr=False)
+    # NovaVMS event detail only: the signed clip URL and the clip's length in seconds.
+    clip_url: str | None = field(default=None, repr=False)
+    clip_duration: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -239,6 +242,26 @@ class Message:
     created_at: datetime
     is_read: bool
     short_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaFile:
+    """A downloaded media body (image, HLS playlist, video segment) and its MIME type."""
+
+    content: bytes = field(repr=False)
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaStream:
+    """A media body being downloaded: its MIME type, size if known, and its chunks.
+
+    Only valid inside the `async with` that opened it.
+    """
+
+    content_type: str
+    size: int | None
+    chunks: AsyncIterator[bytes] = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 import hashlib
 from typing import Any, Final
@@ -21,6 +22,8 @@ from .model import (
     Capability,
     ClipTrigger,
     Gateway,
+    MediaFile,
+    MediaStream,
     Site,
     Snapshot,
     Vendor,
@@ -100,6 +103,8 @@ def event_from(node: Node) -> CameraEvent:
         acknowledged=node.opt_flag("acknowledged"),
         tags=node.text_list("tags"),
         snapshot_url=node.opt_text("snapshot_url"),
+        clip_url=node.opt_text("clip_url"),
+        clip_duration=node.opt_number("clip_duration_sec"),
     )
 
 
@@ -292,7 +297,7 @@ class NovaVMSClient:
         return [event_from(item) for item in node.array("data")]
 
     async def async_fetch_event(self, event_id: str) -> CameraEvent:
-        """One event."""
+        """One event in full: also its signed clip URL and the clip's length."""
         return event_from(await self._get(f"events/{event_id}"))
 
     async def async_acknowledge_event(self, event_id: str) -> None:
@@ -328,6 +333,19 @@ class NovaVMSClient:
         """The snapshot of the camera's newest event (NovaVMS has no live snapshot API)."""
         events = await self.async_fetch_events(camera_id=camera_id, limit=1)
         if events and events[0].snapshot_url:
-            response = await self._http.request("GET", events[0].snapshot_url, counted=False)
-            return response.body
+            return (await self.async_fetch_media(events[0].snapshot_url)).content
         raise NotSupportedError(f"novavms: camera {camera_id} has no event snapshot yet")
+
+    async def async_fetch_media(self, url: str) -> MediaFile:
+        """Download an event's snapshot or clip from its signed storage URL.
+
+        The key is not sent (the URL carries its own signature) and the download is not
+        counted against the API budget. An expired URL answers 400 and a bad signature
+        403 (RequestRejectedError / PermissionDeniedError): read the event again for a
+        fresh URL. Messages name the host only, never the URL.
+        """
+        return await self._http.fetch_media(url)
+
+    def async_open_media(self, url: str) -> AbstractAsyncContextManager[MediaStream]:
+        """Stream an event's clip from its signed storage URL (errors as in async_fetch_media)."""
+        return self._http.open_media(url)

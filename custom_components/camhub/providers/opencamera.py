@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 import re
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
@@ -17,7 +19,17 @@ from .budget import RequestBudget
 from .decode import Node, format_datetime, parse_body, utcnow
 from .errors import AuthenticationError, NotSupportedError, RequestRejectedError
 from .http import DEFAULT_TIMEOUT, HttpCore
-from .model import Account, Camera, Capability, DeviceInfo, Snapshot, SystemInfo, Vendor
+from .model import (
+    Account,
+    Camera,
+    Capability,
+    DeviceInfo,
+    MediaFile,
+    MediaStream,
+    Snapshot,
+    SystemInfo,
+    Vendor,
+)
 
 API: Final = "api/v1/"
 CHUNK_SIZE: Final = 64 * 1024
@@ -258,6 +270,39 @@ class OpenCameraClient:
         return answer_from(
             await self._json("POST", "media/live/session", json={"type": "offer", "sdp": sdp})
         )
+
+    def _same_origin(self, url: str) -> bool:
+        """Whether `url` is on this device (the only place our token may go)."""
+        base, target = urlsplit(self._http.base_url), urlsplit(url)
+        return (target.scheme, target.netloc) == (base.scheme, base.netloc)
+
+    async def async_fetch_media(self, url: str) -> MediaFile:
+        """Download media from a URL: with our token on this device, without it elsewhere.
+
+        The token only ever goes to the device's own origin, never to a URL it names
+        on another host. Messages name the host only, never the URL.
+        """
+        if not self._same_origin(url):
+            return await self._http.fetch_media(url)
+
+        async def send() -> MediaFile:
+            return await self._http.fetch_media(url, headers=self._auth())
+
+        return await self._authorized(send)
+
+    @asynccontextmanager
+    async def async_open_media(self, url: str) -> AsyncIterator[MediaStream]:
+        """Stream media from a URL: with our token on this device, without it elsewhere.
+
+        The token is made valid first; a 401 is not retried here (the body may be
+        half consumed), it raises AuthenticationError.
+        """
+        headers = None
+        if self._same_origin(url):
+            await self._ensure_token()
+            headers = self._auth()
+        async with self._http.open_media(url, headers=headers) as media:
+            yield media
 
     async def async_download_vod(self, start: datetime, end: datetime, destination: Path) -> int:
         """Stream recorded video for [start, end] into `destination`; returns bytes written."""

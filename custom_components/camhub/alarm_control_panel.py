@@ -1,0 +1,106 @@
+"""Alarm panels: one per Angelcam location the user may arm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.components.alarm_control_panel import (  # type: ignore[attr-defined,unused-ignore]
+    AlarmControlPanelEntity,
+    AlarmControlPanelEntityDescription,
+    AlarmControlPanelEntityFeature,  # in alarm_control_panel.const, exported at runtime
+    AlarmControlPanelState,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from .data import CamHubConfigEntry
+from .entity import CamHubSiteDescription, CamHubSiteEntity, async_add_site_entities
+from .exceptions import raise_translated
+from .providers import AngelcamClient
+from .providers.errors import NotSupportedError
+from .providers.model import Site, Vendor
+
+PARALLEL_UPDATES = 1
+# A pending arm/disarm this close shows as arming/disarming; later ones are schedules.
+PENDING_WINDOW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CamHubAlarmDescription(CamHubSiteDescription, AlarmControlPanelEntityDescription):
+    """The arming panel of a location."""
+
+
+def _can_arm(vendor: Vendor, site: Site) -> bool:
+    # Only Angelcam locations arm, and only with the location.arming permission.
+    return vendor is Vendor.ANGELCAM and site.can_arm and site.armed is not None
+
+
+PANELS: tuple[CamHubAlarmDescription, ...] = (
+    CamHubAlarmDescription(key="arming", translation_key="arming", supported=_can_arm),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+) -> None:
+    """Add a panel per armable location, now and as locations appear."""
+    async_add_site_entities(entry, async_add_entities, PANELS, CamHubAlarmPanel)
+
+
+def _soon(when: datetime | None, now: datetime) -> bool:
+    return when is not None and now <= when <= now + PENDING_WINDOW
+
+
+class CamHubAlarmPanel(CamHubSiteEntity, AlarmControlPanelEntity):
+    """Arm away / disarm an Angelcam location, no code needed."""
+
+    entity_description: CamHubAlarmDescription
+    _attr_code_arm_required = False
+    _attr_supported_features = AlarmControlPanelEntityFeature.ARM_AWAY
+
+    @property
+    def alarm_state(self) -> AlarmControlPanelState | None:
+        """Armed or disarmed, or arming/disarming while a delayed change is pending."""
+        site = self.site
+        if site is None:
+            return None
+        now = dt_util.utcnow()
+        if site.armed:
+            if _soon(site.next_disarming, now):
+                return AlarmControlPanelState.DISARMING
+            return AlarmControlPanelState.ARMED_AWAY
+        if _soon(site.next_arming, now):
+            return AlarmControlPanelState.ARMING
+        return AlarmControlPanelState.DISARMED
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """When the location arms or disarms next (delay or schedule)."""
+        site = self.site
+        if site is None:
+            return {}
+        return {
+            "next_arming": site.next_arming.isoformat() if site.next_arming else None,
+            "next_disarming": site.next_disarming.isoformat() if site.next_disarming else None,
+        }
+
+    def _client(self) -> AngelcamClient:
+        client = self.coordinator.client
+        if not isinstance(client, AngelcamClient):
+            raise NotSupportedError("only Angelcam locations arm")
+        return client
+
+    @raise_translated
+    async def async_alarm_arm_away(self, code: str | None = None) -> None:
+        """Arm the location."""
+        await self._client().async_arm(self.item_id)
+        await self.coordinator.async_refresh_site(self.item_id)
+
+    @raise_translated
+    async def async_alarm_disarm(self, code: str | None = None) -> None:
+        """Disarm the location."""
+        await self._client().async_disarm(self.item_id)
+        await self.coordinator.async_refresh_site(self.item_id)

@@ -1,0 +1,220 @@
+"""One coordinator per entry: polls the provider inside its budget and tracks motion."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+import logging
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .angelcam_poll import AngelcamPoller
+from .client import opencamera_address_snapshot
+from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN
+from .data import CamHubConfigEntry
+from .exceptions import VENDOR_NAMES
+from .health import AngelcamHealth
+from .motion import MotionTracker
+from .polling import angelcam_poll_cost, default_interval, minimum_interval
+from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.errors import (
+    AuthenticationError,
+    NotSupportedError,
+    ProviderError,
+    RateLimitedError,
+    UnavailableError,
+)
+from .providers.model import Incident, Snapshot, Vendor
+
+_LOGGER = logging.getLogger(__name__)
+
+# Open incidents looked at per poll (one request).
+INCIDENT_PAGE = 20
+# NovaVMS events are re-read with this overlap so one arriving late is not missed.
+EVENT_OVERLAP = timedelta(seconds=30)
+
+
+class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
+    """Polls one account or device; entities read its normalized Snapshot."""
+
+    config_entry: CamHubConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: CamHubConfigEntry, client: ProviderClient
+    ) -> None:
+        """Start with the vendor's default interval; the first refresh re-plans it."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=default_interval(client.vendor, 1),
+        )
+        self.client = client
+        self.vendor = client.vendor
+        self.motion = MotionTracker()
+        self._angelcam = AngelcamPoller()
+        # Requests one refresh costs, as measured (Angelcam plans its interval from it).
+        self.poll_cost: float = 0.0
+        # Locations/sites of the account: Angelcam membership queries cost one each.
+        self.locations = 0
+        # Set by the push channel while webhooks arrive; polling then slows down.
+        self.push_healthy = False
+        self._events_since = dt_util.utcnow() - EVENT_OVERLAP
+        # Angelcam Arrow clients and recording status, read a little at a time (health.py).
+        self.health = AngelcamHealth(hass, entry)
+        # Operations the device answered 501 to; they are not offered again (OpenCamera).
+        self.unsupported: set[str] = set()
+
+    @property
+    def vendor_name(self) -> str:
+        """The vendor's display name."""
+        return VENDOR_NAMES[self.vendor]
+
+    def _failure[E: HomeAssistantError](self, cls: type[E], key: str) -> E:
+        return cls(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"vendor": self.vendor_name},
+        )
+
+    async def _async_update_data(self) -> Snapshot:
+        sent = self.client.budget.sent
+        try:
+            if isinstance(self.client, AngelcamClient):
+                snapshot = await self._angelcam.async_fetch(self.client, dt_util.utcnow())
+            elif isinstance(self.client, OpenCameraClient):
+                snapshot = await self._async_fetch_opencamera(self.client)
+            else:
+                snapshot = await self.client.async_fetch_snapshot_state()
+            snapshot = self._included(snapshot)
+            await self._async_update_motion(snapshot)
+        except AuthenticationError as err:
+            raise self._failure(ConfigEntryAuthFailed, "invalid_auth") from err
+        except RateLimitedError as err:
+            if self.data is None:
+                raise self._failure(UpdateFailed, "rate_limited") from err
+            # Entities keep their state; the next try waits at least as long as asked.
+            self._plan(max(self._planned_interval(), timedelta(seconds=err.retry_after)))
+            return self.data
+        except ProviderError as err:
+            raise self._failure(UpdateFailed, "cannot_connect") from err
+        self._measure(self.client.budget.sent - sent, snapshot)
+        self._plan(self._planned_interval())
+        if isinstance(self.client, AngelcamClient):
+            # After measuring: health reads have their own place in the plan (per_day).
+            snapshot = await self.health.async_update(self.client, snapshot, dt_util.utcnow())
+        return snapshot
+
+    async def async_refresh_site(self, site_id: str) -> None:
+        """Re-read one Angelcam location after an action (one request, not a full poll)."""
+        if not isinstance(self.client, AngelcamClient) or self.data is None:
+            return
+        site = await self.client.async_fetch_location(site_id)
+        old = self.data.sites.get(site_id)
+        # A single location comes without its cameras; they did not change.
+        site = replace(site, camera_ids=old.camera_ids if old else ())
+        self.async_set_updated_data(replace(self.data, sites={**self.data.sites, site_id: site}))
+
+    async def _async_fetch_opencamera(self, client: OpenCameraClient) -> Snapshot:
+        try:
+            return await client.async_fetch_snapshot_state()
+        except NotSupportedError:
+            if client.valid_until is None:
+                raise
+            # Like opencamd, only the live session exists; the login showed it is there.
+            return opencamera_address_snapshot(self.config_entry.data, dt_util.utcnow())
+
+    def _included(self, snapshot: Snapshot) -> Snapshot:
+        """Keep only the locations/sites the user chose in the options (none: all)."""
+        key = CONF_LOCATIONS if self.vendor is Vendor.ANGELCAM else CONF_SITES
+        chosen = set(self.config_entry.options.get(key) or ())
+        if not chosen:
+            return snapshot
+        return replace(
+            snapshot,
+            sites={k: v for k, v in snapshot.sites.items() if k in chosen},
+            cameras={k: v for k, v in snapshot.cameras.items() if v.site_id in chosen},
+        )
+
+    def _measure(self, cost: int, snapshot: Snapshot) -> None:
+        """Remember what a refresh costs (averaged: membership queries come and go).
+
+        The first refresh also paid for the account check and every location's
+        membership; Angelcam's steady cost follows from the account's shape instead.
+        """
+        self.locations = len(snapshot.sites)
+        if not self.poll_cost:
+            first = angelcam_poll_cost(snapshot) if self.vendor is Vendor.ANGELCAM else cost
+            self.poll_cost = first
+            return
+        self.poll_cost = (self.poll_cost + cost) / 2
+
+    def _planned_interval(self) -> timedelta:
+        planned = default_interval(
+            self.vendor,
+            self.poll_cost,
+            self.locations,
+            push_healthy=self.push_healthy,
+            extra_per_day=self.health.per_day,
+        )
+        chosen = self.config_entry.options.get(CONF_SCAN_INTERVAL)
+        if chosen is None:
+            return planned
+        # The options flow checked the choice against the budget, but accounts grow.
+        floor = minimum_interval(self.vendor, self.poll_cost, self.locations, self.health.per_day)
+        return max(timedelta(seconds=chosen), floor)
+
+    def _plan(self, interval: timedelta) -> None:
+        if interval != self.update_interval:
+            _LOGGER.debug("%s polls every %s", self.name, interval)
+            self.update_interval = interval
+
+    async def _async_update_motion(self, snapshot: Snapshot) -> None:
+        client = self.client
+        if isinstance(client, NovaVMSClient):
+            now = dt_util.utcnow()
+            self.motion.apply_events(await client.async_fetch_events(since=self._events_since))
+            self._events_since = now - EVENT_OVERLAP
+        elif isinstance(client, AngelcamClient):
+            incidents = await client.async_fetch_incidents(limit=INCIDENT_PAGE)
+            # Closed ones first, so a newer open incident of the same camera wins.
+            for incident in sorted(incidents, key=lambda i: i.closed_at is None):
+                camera_id = await self._async_incident_camera(client, snapshot, incident)
+                if camera_id is not None:
+                    self.motion.apply_incident(incident, camera_id)
+            self.motion.keep_incidents({incident.id for incident in incidents})
+        self.motion.forget(self.motion.cameras() - snapshot.cameras.keys())
+
+    async def _async_incident_camera(
+        self, client: AngelcamClient, snapshot: Snapshot, incident: Incident
+    ) -> str | None:
+        """The camera an incident belongs to; Angelcam's incidents do not name it.
+
+        Incidents only open in armed locations, so only their cameras' events are read,
+        once per incident (closed incidents seen for the first time are not looked up);
+        the first camera with an event since the incident began is taken as its source.
+        """
+        if incident.camera_id is not None:
+            return incident.camera_id
+        if incident.id in self.motion.incident_cameras:
+            return self.motion.incident_cameras[incident.id]
+        found: str | None = None
+        if incident.closed_at is None:
+            start = incident.first_event_at or incident.created_at
+            armed = [site for site in snapshot.sites.values() if site.armed]
+            for camera_id in (cid for site in armed for cid in site.camera_ids):
+                try:
+                    events = await client.async_fetch_camera_events(camera_id, start=start)
+                except UnavailableError:
+                    # One camera timing out must not fail the poll; ask again next time.
+                    _LOGGER.debug("%s: events of camera %s unavailable", self.name, camera_id)
+                    return None
+                if events:
+                    found = camera_id
+                    break
+        self.motion.incident_cameras[incident.id] = found
+        return found

@@ -1,0 +1,264 @@
+"""Open proxied playback sessions for recorded media and steer Angelcam playback streams."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from functools import partial
+from http import HTTPStatus
+from operator import attrgetter
+from pathlib import Path
+import shutil
+import tempfile
+from typing import Any, Final, Literal
+
+from aiohttp import web
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.json import json_bytes
+
+from .data import CamHubConfigEntry
+from .media_ids import EventPart, need
+from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.errors import (
+    NotSupportedError,
+    PermissionDeniedError,
+    ProviderError,
+    RequestRejectedError,
+)
+from .providers.model import CameraEvent, PlaybackPosition, PlaybackStream
+from .proxy import (
+    DATA_SESSIONS,
+    TS_MIME,
+    Fetch,
+    Media,
+    Part,
+    PlaybackProxyView,
+    PlaybackSession,
+    PlaybackSessions,
+    add_vod,
+    fetched,
+    media_fetch,
+    url_part,
+)
+
+SPEEDS: Final = (1, 2, 4, 8, 16)
+# OpenCamera recorded video is fetched in pieces of this length (one device call each).
+VOD_PIECE: Final = timedelta(minutes=1)
+JPEG_MIME: Final = "image/jpeg"
+# A NovaVMS event clip whose detail names no length is listed as this long.
+UNKNOWN_CLIP_SECONDS: Final = 30.0
+EVENT_MEDIA: Final[dict[EventPart, Callable[[CameraEvent], str | None]]] = {
+    EventPart.SNAPSHOT: attrgetter("snapshot_url"),
+    EventPart.CLIP: attrgetter("clip_url"),
+}
+
+
+def _client[C: ProviderClient](entry: CamHubConfigEntry, kind: type[C]) -> C:
+    client = entry.runtime_data.client
+    if not isinstance(client, kind):
+        raise NotSupportedError(f"{client.vendor} cameras do not offer this media")
+    return client
+
+
+def sessions(hass: HomeAssistant) -> PlaybackSessions:
+    """The session store (created with the proxy view in async_setup)."""
+    return hass.data[DATA_SESSIONS]
+
+
+async def async_open_recording(
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    camera_id: str,
+    recording_id: str,
+    *,
+    start: datetime,
+    end: datetime | None = None,
+) -> PlaybackSession:
+    """A new Angelcam playback stream from `start`; seeking opens another one."""
+    client = _client(entry, AngelcamClient)
+    stream = await client.async_playback_stream(recording_id, start, end)
+    if stream.format != "hls":
+        raise NotSupportedError(f"angelcam: playback format {stream.format} is not HLS")
+    session = sessions(hass).create(
+        entry, camera_id, stream=stream, start=start, recording_id=recording_id
+    )
+    session.add(url_part(client, stream.url))
+    return session
+
+
+async def async_open_clip(
+    hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, clip_id: str
+) -> PlaybackSession:
+    """An Angelcam clip as a one-segment playlist (its download URL is fetched fresh)."""
+    client = _client(entry, AngelcamClient)
+    clip = await client.async_fetch_clip(camera_id, clip_id)
+    if not clip.ready or clip.download_url is None:
+        raise NotSupportedError("angelcam: the clip is not ready")
+    session = sessions(hass).create(entry, camera_id, start=clip.start)
+    seconds = (clip.end - clip.start).total_seconds()
+    add_vod(hass, session, [(url_part(client, clip.download_url), seconds)])
+    return session
+
+
+def _event_media(
+    client: NovaVMSClient, event: CameraEvent, pick: Callable[[CameraEvent], str | None]
+) -> Fetch:
+    """Fetch an event's snapshot or clip; a refused signed URL is read again with the event.
+
+    Signed storage URLs expire (400) or stop matching (403); one fresh read of the event
+    gives a new one, so a session outlives the URL it started with.
+    """
+    url = need(pick(event))
+
+    async def fetch() -> Media:
+        nonlocal url
+        try:
+            return await media_fetch(client, url)()
+        except (RequestRejectedError, PermissionDeniedError):
+            url = pick(await client.async_fetch_event(need(event.id))) or url
+            return await media_fetch(client, url)()
+
+    return fetch
+
+
+async def async_open_event_media(
+    hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, event_id: str, part: EventPart
+) -> PlaybackSession:
+    """A NovaVMS event's snapshot (one image) or clip (a one-segment playlist)."""
+    client = _client(entry, NovaVMSClient)
+    event = await client.async_fetch_event(event_id)
+    if event.camera_id not in (None, camera_id):
+        raise NotSupportedError("novavms: the event belongs to another camera")
+    pick = EVENT_MEDIA[part]
+    if pick(event) is None:
+        raise NotSupportedError(f"novavms: the event has no {part}")
+    fetch = _event_media(client, event, pick)
+    session = sessions(hass).create(entry, camera_id, start=event.occurred_at)
+    if part is EventPart.SNAPSHOT:
+        session.add(fetched(fetch, ".jpg"))
+    else:
+        seconds = event.clip_duration or UNKNOWN_CLIP_SECONDS
+        add_vod(hass, session, [(fetched(fetch), seconds)])
+    return session
+
+
+def _vod_piece(
+    hass: HomeAssistant, client: OpenCameraClient, start: datetime, end: datetime
+) -> Callable[[], Awaitable[Media]]:
+    async def fetch() -> Media:
+        # The client writes recorded video to a file (it can be large); read it back once.
+        directory = Path(await hass.async_add_executor_job(tempfile.mkdtemp))
+        try:
+            await client.async_download_vod(start, end, directory / "piece.ts")
+            body = await hass.async_add_executor_job((directory / "piece.ts").read_bytes)
+        finally:
+            await hass.async_add_executor_job(partial(shutil.rmtree, directory, ignore_errors=True))
+        return body, TS_MIME
+
+    return fetch
+
+
+async def async_open_vod(
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    camera_id: str,
+    *,
+    start: datetime,
+    end: datetime,
+) -> PlaybackSession:
+    """OpenCamera recorded video of [start, end) as a playlist of one-minute pieces."""
+    client = _client(entry, OpenCameraClient)
+    pieces: list[tuple[Part, float]] = []
+    cursor = start
+    while cursor < end:
+        until = min(cursor + VOD_PIECE, end)
+        fetch = _vod_piece(hass, client, cursor, until)
+        pieces.append((fetched(fetch), (until - cursor).total_seconds()))
+        cursor = until
+    session = sessions(hass).create(entry, camera_id, start=start)
+    add_vod(hass, session, pieces)
+    return session
+
+
+def _stream(session: PlaybackSession) -> tuple[AngelcamClient, PlaybackStream]:
+    if not isinstance(session.client, AngelcamClient) or session.stream is None:
+        raise NotSupportedError("only Angelcam playback streams can be steered")
+    return session.client, session.stream
+
+
+async def async_position(session: PlaybackSession) -> PlaybackPosition:
+    """Where the playback stream is now and how fast it plays."""
+    client, stream = _stream(session)
+    return await client.async_playback_position(stream)
+
+
+async def async_set_speed(session: PlaybackSession, speed: int) -> None:
+    """Play at 1, 2, 4, 8 or 16 times real time (the vendor re-prepares the playlist)."""
+    client, stream = _stream(session)
+    await client.async_playback_speed(stream, speed)
+
+
+async def async_control(session: PlaybackSession, action: Literal["play", "pause"]) -> None:
+    """Resume or pause the playback stream."""
+    client, stream = _stream(session)
+    await client.async_playback_control(stream, action)
+
+
+def position_data(position: PlaybackPosition) -> dict[str, Any]:
+    """A position as JSON-ready data (actions and the position URL answer the same)."""
+    when = position.position
+    return {"position": None if when is None else when.isoformat(), "speed": position.speed}
+
+
+def _json(data: object, status: int = HTTPStatus.OK) -> web.Response:
+    return web.Response(body=json_bytes(data), status=status, content_type="application/json")
+
+
+async def _answer(call: Awaitable[object]) -> web.Response:
+    """Run a control; provider failures answer 502 or 501 with a short code."""
+    try:
+        result = await call
+    except NotSupportedError:
+        return _json({"error": "unsupported"}, HTTPStatus.NOT_IMPLEMENTED)
+    except ProviderError:
+        return _json({"error": "upstream_failed"}, HTTPStatus.BAD_GATEWAY)
+    if isinstance(result, PlaybackPosition):
+        return _json(position_data(result))
+    return _json({"ok": True})
+
+
+async def _get_position(_request: web.Request, session: PlaybackSession) -> web.Response:
+    return await _answer(async_position(session))
+
+
+async def _post_play(_request: web.Request, session: PlaybackSession) -> web.Response:
+    return await _answer(async_control(session, "play"))
+
+
+async def _post_pause(_request: web.Request, session: PlaybackSession) -> web.Response:
+    return await _answer(async_control(session, "pause"))
+
+
+async def _post_speed(request: web.Request, session: PlaybackSession) -> web.Response:
+    try:
+        speed = (await request.json()).get("speed")
+    except (ValueError, AttributeError):
+        speed = None
+    if speed not in SPEEDS or isinstance(speed, bool):
+        return _json({"error": "invalid_speed"}, HTTPStatus.BAD_REQUEST)
+    return await _answer(async_set_speed(session, speed))
+
+
+CONTROLS: Final = ("position", "play", "pause", "speed")
+
+
+def async_setup_proxy(hass: HomeAssistant) -> None:
+    """Create the session store and register the proxy view (once per instance)."""
+    store = hass.data[DATA_SESSIONS] = PlaybackSessions(hass)
+    hass.http.register_view(
+        PlaybackProxyView(
+            store,
+            get_controls={"position": _get_position},
+            post_controls={"play": _post_play, "pause": _post_pause, "speed": _post_speed},
+        )
+    )

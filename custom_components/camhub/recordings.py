@@ -1,0 +1,238 @@
+"""What cameras recorded, fetched when first shown and cached per entry (Angelcam: 1000 a day)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import date, datetime, timedelta
+from typing import Final
+from weakref import WeakKeyDictionary
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+from .data import CamHubConfigEntry
+from .providers import AngelcamClient, NovaVMSClient, ProviderClient
+from .providers.errors import NotSupportedError
+from .providers.model import CameraEvent, Clip, Recording, Segment
+
+# A camera's recordings rarely change; its clips and events do.
+RECORDINGS_TTL: Final = timedelta(minutes=10)
+CLIPS_TTL: Final = timedelta(seconds=30)
+EVENTS_TTL: Final = timedelta(minutes=1)
+# A day that has not ended yet keeps growing; a past day's timeline never changes.
+OPEN_DAY_TTL: Final = timedelta(minutes=1)
+# Past days kept per entry (a week of a handful of recordings).
+TIMELINE_DAYS_KEPT: Final = 64
+# Used when a recording names no retention and no start.
+DEFAULT_RETENTION: Final = timedelta(days=7)
+EVENT_LIMIT: Final = 50
+
+DATA_LIBRARIES: HassKey[WeakKeyDictionary[ProviderClient, MediaLibrary]] = HassKey(
+    f"{DOMAIN}_media_libraries"
+)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """UTC start and end of a local calendar day (23 or 25 h long on DST changes)."""
+    start = dt_util.start_of_local_day(day)
+    end = dt_util.start_of_local_day(day + timedelta(days=1))
+    return dt_util.as_utc(start), dt_util.as_utc(end)
+
+
+def retention_days(recording: Recording, now: datetime) -> list[date]:
+    """The local days that can hold footage of the recording, newest first."""
+    retention = dt_util.parse_duration(recording.retention or "") or DEFAULT_RETENTION
+    oldest = now - retention
+    if recording.start is not None:
+        oldest = max(oldest, recording.start)
+    newest = now if recording.end is None else min(now, recording.end)
+    first, last = dt_util.as_local(oldest).date(), dt_util.as_local(newest).date()
+    return [last - timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class _Entry[T]:
+    __slots__ = ("expires", "value")
+
+    def __init__(self, value: T, expires: datetime | None) -> None:
+        self.value = value
+        self.expires = expires
+
+
+class TtlCache:
+    """Values by key until they expire; concurrent misses share one fetch."""
+
+    def __init__(self, now: Callable[[], datetime], max_entries: int = 256) -> None:
+        """Start empty; the oldest entries go once `max_entries` is reached."""
+        self._now = now
+        self._max = max_entries
+        self._values: OrderedDict[Hashable, _Entry[object]] = OrderedDict()
+        self._pending: dict[Hashable, asyncio.Future[object]] = {}
+
+    async def get[T](
+        self, key: Hashable, ttl: timedelta | None, fetch: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The cached value, else the fetched one (kept `ttl`, None: until evicted)."""
+        entry = self._values.get(key)
+        if entry is not None and (entry.expires is None or entry.expires > self._now()):
+            self._values.move_to_end(key)
+            return entry.value  # type: ignore[return-value]
+        if (pending := self._pending.get(key)) is not None:
+            return await pending  # type: ignore[return-value]
+        future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            value = await fetch()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as err:
+            future.set_exception(err)
+            # Waiters re-raise it; nobody else must see "exception never retrieved".
+            future.exception()
+            raise
+        else:
+            future.set_result(value)
+            self._store(key, value, ttl)
+            return value
+        finally:
+            del self._pending[key]
+
+    def _store(self, key: Hashable, value: object, ttl: timedelta | None) -> None:
+        self._values[key] = _Entry(value, None if ttl is None else self._now() + ttl)
+        self._values.move_to_end(key)
+        while len(self._values) > self._max:
+            self._values.popitem(last=False)
+
+    def forget(self, key: Hashable) -> None:
+        """Drop one value (it changed on our side)."""
+        self._values.pop(key, None)
+
+
+class MediaLibrary:
+    """One entry's recordings, timelines, clips and events, each fetched when first shown."""
+
+    def __init__(
+        self, client: ProviderClient, now: Callable[[], datetime] = dt_util.utcnow
+    ) -> None:
+        """Cache for `client`; `now` decides which days are still open."""
+        self.client = client
+        self._now = now
+        self._cache = TtlCache(now, max_entries=TIMELINE_DAYS_KEPT * 4)
+        # Recordings we started for manual clips, and when their auto-stop comes.
+        self._clip_stops: dict[str, datetime] = {}
+
+    def _angelcam(self) -> AngelcamClient | None:
+        return self.client if isinstance(self.client, AngelcamClient) else None
+
+    async def recordings(self, camera_id: str) -> list[Recording]:
+        """The camera's cloud recordings; none without Cloud Recording (no error)."""
+        if (client := self._angelcam()) is None:
+            return []
+
+        async def fetch() -> list[Recording]:
+            try:
+                return await client.async_fetch_recordings(camera_id)
+            except NotSupportedError:
+                return []
+
+        return await self._cache.get(("recordings", camera_id), RECORDINGS_TTL, fetch)
+
+    async def recording(self, camera_id: str, recording_id: str) -> Recording | None:
+        """One of the camera's recordings, if it has it."""
+        return next((r for r in await self.recordings(camera_id) if r.id == recording_id), None)
+
+    def clip_recording(self, recordings: list[Recording]) -> Recording | None:
+        """The recording a manual clip goes to; None when every one records continuously.
+
+        One we started for an earlier clip and that still runs is extended; else an
+        idle one is started. A recording running on its own is never given a duration:
+        Angelcam would stop it when that duration ends.
+        """
+        now = self._now()
+        active = [r for r in recordings if r.active]
+        ours = [r for r in active if self._clip_stops.get(r.id, now) > now]
+        idle = [r for r in active if r.status != "RECORDING"]
+        return next(iter(ours + idle), None)
+
+    def clip_started(self, camera_id: str, recording_id: str, until: datetime) -> None:
+        """A clip recording was started (or extended) until `until`."""
+        self._clip_stops[recording_id] = until
+        # Its status changed: the next listing asks again.
+        self._cache.forget(("recordings", camera_id))
+
+    async def timeline(self, recording_id: str, day: date) -> list[Segment]:
+        """The day's segments (the client splits a 25-hour day into 24-hour calls)."""
+        client = self._angelcam()
+        if client is None:
+            return []
+        start, end = day_bounds(day)
+        now = self._now()
+        is_open = end > now
+        ttl = OPEN_DAY_TTL if is_open else None
+        until = min(end, now) if is_open else end
+        if until <= start:
+            return []
+        return await self._cache.get(
+            ("timeline", recording_id, day),
+            ttl,
+            lambda: client.async_fetch_timeline(recording_id, start, until),
+        )
+
+    async def clips(self, camera_id: str) -> list[Clip]:
+        """The camera's Angelcam clips, newest first; none without Cloud Recording."""
+        if (client := self._angelcam()) is None:
+            return []
+
+        async def fetch() -> list[Clip]:
+            try:
+                clips = await client.async_fetch_clips(camera_id)
+            except NotSupportedError:
+                return []
+            return sorted(clips, key=lambda clip: clip.start, reverse=True)
+
+        return await self._cache.get(("clips", camera_id), CLIPS_TTL, fetch)
+
+    def clips_changed(self, camera_id: str) -> None:
+        """A clip was created: the next listing asks again."""
+        self._cache.forget(("clips", camera_id))
+
+    async def event(self, event_id: str) -> CameraEvent | None:
+        """A NovaVMS event in full (with its clip), None for other vendors."""
+        client = self.client
+        if not isinstance(client, NovaVMSClient):
+            return None
+        return await self._cache.get(
+            ("event", event_id), EVENTS_TTL, lambda: client.async_fetch_event(event_id)
+        )
+
+    async def events(self, camera_id: str) -> list[CameraEvent]:
+        """The camera's newest events (one page), newest first."""
+        client = self.client
+
+        async def fetch() -> list[CameraEvent]:
+            if isinstance(client, NovaVMSClient):
+                found = await client.async_fetch_events(camera_id=camera_id, limit=EVENT_LIMIT)
+            elif isinstance(client, AngelcamClient):
+                # Bounded in time: the client follows every page of the range.
+                since = self._now() - DEFAULT_RETENTION
+                found = await client.async_fetch_camera_events(
+                    camera_id, start=since, limit=EVENT_LIMIT
+                )
+            else:
+                return []
+            return sorted(found, key=lambda event: event.occurred_at, reverse=True)
+
+        return await self._cache.get(("events", camera_id), EVENTS_TTL, fetch)
+
+
+def media_library(hass: HomeAssistant, entry: CamHubConfigEntry) -> MediaLibrary:
+    """The library of a loaded entry; a reloaded entry has a new client and starts afresh."""
+    libraries = hass.data.setdefault(DATA_LIBRARIES, WeakKeyDictionary())
+    client = entry.runtime_data.client
+    if (library := libraries.get(client)) is None:
+        library = libraries[client] = MediaLibrary(client)
+    return library

@@ -1,0 +1,407 @@
+"""CamHub actions: trigger and cut clips, open playback streams, read position, set speed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .data import CamHubConfigEntry
+from .devices import camera_identifier
+from .exceptions import translated_error
+from .media_ids import MediaId, Section
+from .playback import (
+    SPEEDS,
+    async_open_recording,
+    async_position,
+    async_set_speed,
+    position_data,
+    sessions,
+)
+from .providers import AngelcamClient, NovaVMSClient
+from .providers.angelcam import RECORD_MIN_SECONDS
+from .providers.errors import NotSupportedError, ProviderError
+from .providers.model import Clip, Vendor
+from .proxy import PlaybackSession, signed
+from .recordings import media_library
+from .schema import vol
+
+SERVICE_TRIGGER_CLIP: Final = "trigger_clip"
+SERVICE_CREATE_CLIP: Final = "create_clip"
+SERVICE_PLAYBACK_STREAM: Final = "playback_stream"
+SERVICE_PLAYBACK_POSITION: Final = "playback_position"
+SERVICE_SET_PLAYBACK_SPEED: Final = "set_playback_speed"
+
+ATTR_DURATION: Final = "duration"
+ATTR_NOTE: Final = "note"
+ATTR_START: Final = "start"
+ATTR_END: Final = "end"
+ATTR_NAME: Final = "name"
+ATTR_RECORDING_ID: Final = "recording_id"
+ATTR_STREAM_ID: Final = "stream_id"
+ATTR_SPEED: Final = "speed"
+
+# NovaVMS manual triggers record 5-60 s and keep a note of up to 500 characters.
+TRIGGER_SECONDS: Final = (5, 60)
+NOTE_LENGTH: Final = 500
+CLIP_LONGEST: Final = timedelta(hours=3)
+# A created clip is polled until it is ready: every few seconds (each poll is one
+# Angelcam request), for a few minutes at most.
+CLIP_POLL: Final = timedelta(seconds=10)
+CLIP_WAIT: Final = timedelta(minutes=3)
+
+_CAMERA: dict[Any, Any] = {vol.Required(ATTR_ENTITY_ID): cv.comp_entity_ids}
+TRIGGER_SCHEMA: Final = vol.Schema(
+    {
+        **_CAMERA,
+        vol.Optional(ATTR_DURATION, default=15): vol.Coerce(int),
+        vol.Optional(ATTR_NOTE): cv.string,
+    }
+)
+CREATE_CLIP_SCHEMA: Final = vol.Schema(
+    {
+        **_CAMERA,
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Required(ATTR_END): cv.datetime,
+        vol.Required(ATTR_NAME): cv.string,
+        vol.Optional(ATTR_RECORDING_ID): cv.string,
+    }
+)
+PLAYBACK_STREAM_SCHEMA: Final = vol.Schema(
+    {
+        **_CAMERA,
+        vol.Required(ATTR_START): cv.datetime,
+        vol.Optional(ATTR_END): cv.datetime,
+        vol.Optional(ATTR_RECORDING_ID): cv.string,
+    }
+)
+STREAM_SCHEMA: Final = vol.Schema({vol.Required(ATTR_STREAM_ID): cv.string})
+SPEED_SCHEMA: Final = STREAM_SCHEMA.extend({vol.Required(ATTR_SPEED): vol.Coerce(int)})
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _failed(key: str, **placeholders: str) -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    """A datetime from the action data; without a zone it is Home Assistant's local time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt_util.get_default_time_zone())
+    return dt_util.as_utc(value)
+
+
+def _camera_of(hass: HomeAssistant, entity_id: str) -> tuple[CamHubConfigEntry, str]:
+    """The loaded entry and vendor camera id behind a CamHub camera's entity."""
+    registered = er.async_get(hass).async_get(entity_id)
+    if registered is None or registered.platform != DOMAIN or registered.config_entry_id is None:
+        raise _invalid("not_camhub_camera", entity_id=entity_id)
+    entry: CamHubConfigEntry | None = hass.config_entries.async_get_entry(
+        registered.config_entry_id
+    )
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        raise _invalid("entry_not_loaded")
+    device = dr.async_get(hass).async_get(registered.device_id or "")
+    identifiers = device.identifiers if device is not None else set()
+    for camera_id in entry.runtime_data.coordinator.data.cameras:
+        if camera_identifier(entry, camera_id) in identifiers:
+            return entry, camera_id
+    raise _invalid("not_camhub_camera", entity_id=entity_id)
+
+
+def _one_camera(hass: HomeAssistant, call: ServiceCall) -> tuple[CamHubConfigEntry, str]:
+    entity_ids: list[str] = call.data[ATTR_ENTITY_ID]
+    if len(entity_ids) != 1:
+        raise _invalid("one_camera")
+    return _camera_of(hass, entity_ids[0])
+
+
+def _angelcam(entry: CamHubConfigEntry) -> AngelcamClient:
+    client = entry.runtime_data.client
+    if not isinstance(client, AngelcamClient):
+        raise _invalid("unsupported_camera", vendor=client.vendor.value)
+    return client
+
+
+def _check_range(start: datetime, end: datetime | None, longest: timedelta | None = None) -> None:
+    if start >= dt_util.utcnow():
+        raise _invalid("start_in_future")
+    if end is not None and end <= start:
+        raise _invalid("end_before_start")
+    if end is not None and longest is not None and end - start > longest:
+        raise _invalid("range_too_long", hours=str(int(longest.total_seconds() // 3600)))
+
+
+async def _provider[T](vendor: Vendor, call: Awaitable[T]) -> T:
+    """Await a provider call; its failures become translated errors."""
+    try:
+        return await call
+    except ProviderError as err:
+        raise translated_error(err, vendor) from err
+
+
+async def _async_sleep(hass: HomeAssistant, delay: timedelta) -> None:
+    """Wait on Home Assistant's timers (tests move them with the clock)."""
+    done = asyncio.Event()
+
+    @callback
+    def wake(_now: datetime) -> None:
+        done.set()
+
+    cancel = async_call_later(hass, delay, wake)
+    try:
+        await done.wait()
+    finally:
+        cancel()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _recorded(
+    recording_id: str, started: datetime, seconds: int, *, already_recording: bool
+) -> dict[str, Any]:
+    """An Angelcam clip recording as response data (the same keys as a NovaVMS trigger)."""
+    return {
+        "event_id": None,
+        "started_at": started.isoformat(),
+        "expected_duration": seconds,
+        ATTR_RECORDING_ID: recording_id,
+        "already_recording": already_recording,
+    }
+
+
+def _clip_data(entry: CamHubConfigEntry, clip: Clip) -> dict[str, Any]:
+    """A clip as response data: a media-source id to play it, never its tokenised URL."""
+    media_id = MediaId(
+        entry_id=entry.entry_id, camera_id=clip.camera_id, section=Section.CLIPS, item=clip.id
+    )
+    return {
+        "id": clip.id,
+        "name": clip.name,
+        "status": clip.status,
+        "start": clip.start.isoformat(),
+        "end": clip.end.isoformat(),
+        "created_at": _iso(clip.created_at),
+        "media_content_id": f"media-source://{DOMAIN}/{media_id}",
+    }
+
+
+def _stream_data(hass: HomeAssistant, session: PlaybackSession, start: datetime) -> dict[str, Any]:
+    """A playback session as response data: signed proxy paths only."""
+    return {
+        ATTR_STREAM_ID: session.id,
+        "url": signed(hass, session.path()),
+        "format": "hls",
+        ATTR_RECORDING_ID: session.recording_id,
+        ATTR_START: start.isoformat(),
+        "controls": {
+            control: signed(hass, session.control_path(control))
+            for control in ("position", "play", "pause", "speed")
+        },
+    }
+
+
+class CamHubServices:
+    """The handlers, bound to one Home Assistant instance."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Serve `hass`."""
+        self.hass = hass
+
+    async def trigger_clip(self, call: ServiceCall) -> ServiceResponse:
+        """Record a clip now: a NovaVMS manual trigger, or an Angelcam cloud recording.
+
+        Every target is checked before anything is recorded.
+        """
+        duration: int = call.data[ATTR_DURATION]
+        note: str | None = call.data.get(ATTR_NOTE)
+        low, high = TRIGGER_SECONDS
+        if not low <= duration <= high:
+            raise _invalid("invalid_duration", min=str(low), max=str(high))
+        if note is not None and len(note) > NOTE_LENGTH:
+            raise _invalid("note_too_long", max=str(NOTE_LENGTH))
+        targets = [_camera_of(self.hass, entity_id) for entity_id in call.data[ATTR_ENTITY_ID]]
+        for entry, _ in targets:
+            client = entry.runtime_data.client
+            if not isinstance(client, NovaVMSClient | AngelcamClient):
+                raise _invalid("unsupported_camera", vendor=client.vendor.value)
+        triggered: dict[str, Any] = {}
+        for entity_id, (entry, camera_id) in zip(call.data[ATTR_ENTITY_ID], targets, strict=True):
+            client = entry.runtime_data.client
+            if isinstance(client, NovaVMSClient):
+                trigger = await _provider(
+                    client.vendor, client.async_trigger_clip(camera_id, duration, note)
+                )
+                triggered[entity_id] = {
+                    "event_id": trigger.event_id,
+                    "started_at": _iso(trigger.started_at),
+                    "expected_duration": trigger.expected_duration,
+                }
+            else:
+                triggered[entity_id] = await self._record_angelcam(entry, camera_id, duration)
+        return {"triggered": triggered}
+
+    async def _record_angelcam(
+        self, entry: CamHubConfigEntry, camera_id: str, duration: int
+    ) -> dict[str, Any]:
+        """Start (or extend) an Angelcam cloud recording for at least `duration` seconds."""
+        client = _angelcam(entry)
+        library = media_library(self.hass, entry)
+        recordings = await _provider(client.vendor, library.recordings(camera_id))
+        if not any(recording.active for recording in recordings):
+            raise _invalid("no_recording")
+        # Angelcam records for at least 30 s: a shorter clip is cut from that.
+        seconds = max(duration, RECORD_MIN_SECONDS)
+        started = dt_util.utcnow()
+        target = library.clip_recording(recordings)
+        if target is None:
+            # It records continuously already: the clip is in that footage.
+            running = next(recording for recording in recordings if recording.active)
+            return _recorded(running.id, started, seconds, already_recording=True)
+        await _provider(client.vendor, client.async_start_recording(target.id, seconds))
+        library.clip_started(camera_id, target.id, started + timedelta(seconds=seconds))
+        return _recorded(target.id, started, seconds, already_recording=False)
+
+    async def create_clip(self, call: ServiceCall) -> ServiceResponse:
+        """Cut an Angelcam clip; with a response asked for, wait until it is ready."""
+        entry, camera_id = _one_camera(self.hass, call)
+        client = _angelcam(entry)
+        start, end = _utc(call.data[ATTR_START]), _utc(call.data[ATTR_END])
+        _check_range(start, end, CLIP_LONGEST)
+        clip = await _provider(
+            client.vendor,
+            client.async_create_clip(
+                camera_id,
+                name=call.data[ATTR_NAME],
+                start=start,
+                end=end,
+                recording_id=call.data.get(ATTR_RECORDING_ID),
+            ),
+        )
+        media_library(self.hass, entry).clips_changed(camera_id)
+        if not call.return_response:
+            return None
+        waited = timedelta()
+        while not clip.ready:
+            if clip.status == "ERROR":
+                raise _failed("clip_failed", name=clip.name)
+            if waited >= CLIP_WAIT:
+                raise _failed("clip_timeout", name=clip.name)
+            await _async_sleep(self.hass, CLIP_POLL)
+            waited += CLIP_POLL
+            clip = await _provider(client.vendor, client.async_fetch_clip(camera_id, clip.id))
+        return {"clip": _clip_data(entry, clip)}
+
+    async def playback_stream(self, call: ServiceCall) -> ServiceResponse:
+        """Open a playback stream from `start`; returns its URL and control URLs."""
+        entry, camera_id = _one_camera(self.hass, call)
+        vendor = _angelcam(entry).vendor
+        start = _utc(call.data[ATTR_START])
+        end = _utc(call.data[ATTR_END]) if ATTR_END in call.data else None
+        _check_range(start, end)
+        library = media_library(self.hass, entry)
+        recordings = await _provider(vendor, library.recordings(camera_id))
+        wanted = call.data.get(ATTR_RECORDING_ID)
+        if wanted is not None:
+            recordings = [r for r in recordings if r.id == wanted]
+            if not recordings:
+                raise _invalid("recording_not_found")
+        if not recordings:
+            raise _invalid("no_recording")
+        for recording in recordings:
+            try:
+                session = await async_open_recording(
+                    self.hass, entry, camera_id, recording.id, start=start, end=end
+                )
+            except NotSupportedError:
+                # Angelcam answers 404 when this recording has no footage at `start`.
+                continue
+            except ProviderError as err:
+                raise translated_error(err, vendor) from err
+            return _stream_data(self.hass, session, start)
+        raise _invalid("no_footage")
+
+    def _session(self, call: ServiceCall) -> PlaybackSession:
+        session = sessions(self.hass).get(call.data[ATTR_STREAM_ID])
+        if session is None:
+            # Unknown, idle too long, or its entry was unloaded.
+            raise _invalid("stream_not_found")
+        return session
+
+    async def playback_position(self, call: ServiceCall) -> ServiceResponse:
+        """Where the playback stream is now, and its speed."""
+        session = self._session(call)
+        return position_data(await _provider(session.client.vendor, async_position(session)))
+
+    async def set_playback_speed(self, call: ServiceCall) -> ServiceResponse:
+        """Play the stream at 1, 2, 4, 8 or 16 times real time."""
+        speed: int = call.data[ATTR_SPEED]
+        if speed not in SPEEDS:
+            raise _invalid("invalid_speed", speeds=", ".join(map(str, SPEEDS)))
+        session = self._session(call)
+        await _provider(session.client.vendor, async_set_speed(session, speed))
+        return None
+
+
+type Handler = Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the CamHub actions (once, from async_setup)."""
+    handlers = CamHubServices(hass)
+    table: list[tuple[str, Handler, Any, SupportsResponse]] = [
+        (SERVICE_TRIGGER_CLIP, handlers.trigger_clip, TRIGGER_SCHEMA, SupportsResponse.OPTIONAL),
+        (SERVICE_CREATE_CLIP, handlers.create_clip, CREATE_CLIP_SCHEMA, SupportsResponse.OPTIONAL),
+        (
+            SERVICE_PLAYBACK_STREAM,
+            handlers.playback_stream,
+            PLAYBACK_STREAM_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (
+            SERVICE_PLAYBACK_POSITION,
+            handlers.playback_position,
+            STREAM_SCHEMA,
+            SupportsResponse.ONLY,
+        ),
+        (
+            SERVICE_SET_PLAYBACK_SPEED,
+            handlers.set_playback_speed,
+            SPEED_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+    ]
+    for name, handler, schema, response in table:
+        hass.services.async_register(
+            DOMAIN, name, handler, schema=schema, supports_response=response
+        )

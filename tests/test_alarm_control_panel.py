@@ -1,0 +1,97 @@
+"""Alarm panels arm and disarm Angelcam locations in the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.alarm_control_panel import DOMAIN as ALARM_DOMAIN
+from homeassistant.const import ATTR_ENTITY_ID, SERVICE_ALARM_ARM_AWAY, SERVICE_ALARM_DISARM
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from simulator.stack import SimulatorStack
+
+from .conftest import angelcam_data, async_add_entry
+
+
+def _armed(stack: SimulatorStack, location_id: int) -> bool:
+    return bool(stack.angelcam.state.world.location(location_id).is_armed)
+
+
+async def _call(hass: HomeAssistant, service: str, entity_id: str) -> None:
+    await hass.services.async_call(
+        ALARM_DOMAIN, service, {ATTR_ENTITY_ID: entity_id}, blocking=True
+    )
+
+
+async def test_arm_and_disarm_change_the_location(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    house = "alarm_control_panel.house_arming"
+    state = hass.states.get(house)
+    assert state is not None
+    assert state.state == "disarmed"
+    assert state.attributes["code_arm_required"] is False
+    sent = stack.log.count(vendor="angelcam")
+    await _call(hass, SERVICE_ALARM_ARM_AWAY, house)
+    assert _armed(stack, 1)
+    assert hass.states.get(house).state == "armed_away"
+    # The arm call plus one location read, not a whole poll.
+    assert stack.log.count(vendor="angelcam") - sent == 2
+    await _call(hass, SERVICE_ALARM_DISARM, house)
+    assert not _armed(stack, 1)
+    assert hass.states.get(house).state == "disarmed"
+
+
+async def test_delayed_changes_show_arming_and_disarming(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    coordinator = angelcam_entry.runtime_data.coordinator
+    client = angelcam_entry.runtime_data.client
+    await client.async_arm("1", delay=60)
+    await client.async_disarm("2", delay=60)
+    await coordinator.async_refresh()
+    house = hass.states.get("alarm_control_panel.house_arming")
+    garage = hass.states.get("alarm_control_panel.garage_arming")
+    assert (house.state, garage.state) == ("arming", "disarming")
+    assert house.attributes["next_arming"] is not None
+    assert garage.attributes["next_disarming"] is not None
+    freezer.tick(timedelta(seconds=61))
+    await coordinator.async_refresh()
+    assert hass.states.get("alarm_control_panel.house_arming").state == "armed_away"
+    assert hass.states.get("alarm_control_panel.garage_arming").state == "disarmed"
+
+
+async def test_changes_from_outside_show_after_refresh(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    stack.angelcam.state.set_arming(1, armed=True)
+    await angelcam_entry.runtime_data.coordinator.async_refresh()
+    assert hass.states.get("alarm_control_panel.house_arming").state == "armed_away"
+
+
+async def test_arming_failure_is_translated(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    stack.angelcam.faults.add("status5xx", path_prefix="/v1/rts/arm/")
+    with pytest.raises(HomeAssistantError) as failure:
+        await _call(hass, SERVICE_ALARM_ARM_AWAY, "alarm_control_panel.house_arming")
+    assert failure.value.translation_key == "cannot_connect"
+    assert not _armed(stack, 1)
+
+
+async def test_no_panel_without_arming_permission(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    # Alice only views Bob's shop floor: she may not arm it.
+    entry = await async_add_entry(hass, angelcam_data(stack, 0, "2"), "angelcam:1:2")
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert entities
+    assert not [e for e in entities if e.domain == ALARM_DOMAIN]
