@@ -11,7 +11,7 @@ import shutil
 import signal
 import sys
 
-from .stack import ROOT, DemoPorts, DemoStack
+from .stack import DASHBOARD, ROOT, DemoPorts, DemoStack
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -33,10 +33,12 @@ async def run(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print("Starting the simulators and Home Assistant (first run: about a minute)...", flush=True)
+    started = loop.time()
     async with DemoStack(args.state_dir, DemoPorts(homeassistant=args.port)) as stack:
         login = stack.client.login
         print(
-            f"\nCamHub demo is running: open {stack.hass.url}/lovelace/cameras\n"
+            f"\nCamHub demo is running (ready in {loop.time() - started:.0f} s):"
+            f" open {stack.hass.url}/{DASHBOARD}/cameras\n"
             f"  log in as  user: {login.username}"
             f"  password: {login.password}\n"
             f"  simulators: angelcam {stack.simulators.angelcam.url}, "

@@ -1,5 +1,5 @@
 // Open a CamHub dashboard view in headless Chromium as the demo user and save a screenshot.
-// Usage: node screenshot.mjs <ha-url> <tokens.json> <view-path> <out.png>
+// Usage: node screenshot.mjs <ha-url> <tokens.json> <dashboard/view path> <out.png>
 // Prints one JSON line: how many camera images rendered and their natural sizes.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,7 +22,7 @@ try {
     window.localStorage.setItem("hassTokens", JSON.stringify(t));
   }, { hassUrl: url, clientId: url + "/", token_type: "Bearer", expires: Date.now() + 1800e3, ...tokens });
   const page = await context.newPage();
-  await page.goto(`${url}/lovelace/${viewPath}`, { waitUntil: "load" });
+  await page.goto(`${url}/${viewPath}`, { waitUntil: "load" });
   // Camera cards render <img> elements inside shadow roots; wait until some have pixels.
   const collect = () => page.evaluate(() => {
     const found = [];
@@ -44,7 +44,8 @@ try {
             }
             spread = Math.sqrt(sq / n - (sum / n) ** 2);
           }
-          found.push({ w: el.naturalWidth, h: el.naturalHeight, complete: el.complete, spread });
+          const entity = (el.src.match(/camera_proxy\/([^?]+)/) || [])[1] || "";
+          found.push({ entity, w: el.naturalWidth, h: el.naturalHeight, complete: el.complete, spread });
         }
         if (el.shadowRoot) walk(el.shadowRoot);
       }
@@ -55,7 +56,8 @@ try {
   let images = [];
   for (let i = 0; i < 60; i++) {
     images = await collect();
-    if (images.length > 0 && images.every((img) => img.complete && img.w > 0)) break;
+    // Wait until every image finished loading (a camera without a snapshot ends broken).
+    if (images.length > 0 && images.every((img) => img.complete)) break;
     await page.waitForTimeout(500);
   }
   await page.waitForTimeout(1000);

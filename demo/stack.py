@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 import json
 import logging
@@ -15,11 +16,12 @@ import aiohttp
 from simulator.stack import SimulatorStack
 
 from .dashboard import build_dashboard
-from .homeassistant import HomeAssistantClient, HomeAssistantProcess, Login
+from .homeassistant import HomeAssistantClient, HomeAssistantError, HomeAssistantProcess, Login
 
 _LOGGER = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 INTEGRATION = ROOT / "custom_components" / "camhub"
+DASHBOARD = "camhub-demo"  # Lovelace url paths need a hyphen
 
 
 @dataclass(kw_only=True)
@@ -122,6 +124,7 @@ class DemoStack:
             await self.client.log_in()
         else:
             await self.client.onboard()
+        await self._confirm_http_config()
         await self._configure_camhub()
         await self._save_dashboard()
         self.tokens_file.write_text(
@@ -199,12 +202,33 @@ class DemoStack:
         (registry,) = await self.client.ws({"type": "config/entity_registry/list"})
         return {e["entity_id"] for e in registry if e["platform"] == "camhub"}
 
+    async def _confirm_http_config(self) -> None:
+        """Keep the YAML HTTP settings (HA 2026.10+ asks to confirm them, or reverts)."""
+        # Nothing pending (a second run) or an HA without this step answers with an error.
+        with contextlib.suppress(HomeAssistantError):
+            await self.client.ws({"type": "http/config/promote"})
+
     async def _save_dashboard(self) -> None:
-        """Write the default Lovelace dashboard with every CamHub entity."""
+        """Write the CamHub dashboard (its own, in the sidebar) with every CamHub entity."""
         await self._wait_for_entities()
         states = await self.client.rest("GET", "/api/states")
         config = build_dashboard(states, await self.camhub_entity_ids())
-        await self.client.ws({"type": "lovelace/config/save", "config": config})
+        (dashboards,) = await self.client.ws({"type": "lovelace/dashboards/list"})
+        if not any(d["url_path"] == DASHBOARD for d in dashboards):
+            await self.client.ws(
+                {
+                    "type": "lovelace/dashboards/create",
+                    "url_path": DASHBOARD,
+                    "title": "CamHub",
+                    "icon": "mdi:cctv",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                    "mode": "storage",
+                }
+            )
+        await self.client.ws(
+            {"type": "lovelace/config/save", "url_path": DASHBOARD, "config": config}
+        )
 
 
 def pick_choices(schema: list[dict[str, Any]], index: int) -> dict[str, Any] | None:

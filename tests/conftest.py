@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 # Imported at module level so Home Assistant's loader finds our custom_components
 # instead of the plugin's testing_config.
@@ -97,3 +99,11 @@ async def opencamera_entry(hass: HomeAssistant, stack: SimulatorStack) -> MockCo
     """The first demo OpenCamera device, set up."""
     uuid = stack.credentials()["opencamera"]["devices"][0]["uuid"]
     return await async_add_entry(hass, opencamera_data(stack), f"opencamera:{uuid}")
+
+
+async def async_wait_a_minute(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let a minute pass so work held by Angelcam's per-minute limit (setup retries) runs."""
+    for _ in range(3):
+        freezer.tick(timedelta(seconds=30))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)

@@ -23,7 +23,13 @@ from custom_components.camhub.const import (
 )
 from simulator.stack import SimulatorStack
 
-from .conftest import angelcam_data, async_add_entry, novavms_data, opencamera_data
+from .conftest import (
+    angelcam_data,
+    async_add_entry,
+    async_wait_a_minute,
+    novavms_data,
+    opencamera_data,
+)
 
 
 async def _start(hass: HomeAssistant, vendor: str) -> str:
@@ -112,16 +118,33 @@ async def test_angelcam_errors(
     stack: SimulatorStack,
     fault: Callable[[SimulatorStack], object],
     error: str,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     flow_id = await _start(hass, "angelcam")
     fault(stack)
     result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
-    # Once the service recovers, the next try goes through.
+    # Once the service recovers and any wait it asked for is over, the next try goes through.
     _unthrottle(stack)
+    freezer.tick(timedelta(minutes=1))
     result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_retry_inside_the_vendors_wait_is_refused(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    """After a 429 the account's budget holds requests until the wait is over."""
+    flow_id = await _start(hass, "angelcam")
+    _throttle(stack)
+    result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
+    assert result["errors"] == {"base": "rate_limited"}
+    _unthrottle(stack)
+    sent = stack.log.count(vendor="angelcam")
+    result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
+    assert result["errors"] == {"base": "rate_limited"}
+    assert stack.log.count(vendor="angelcam") == sent
 
 
 async def test_angelcam_invalid_token(hass: HomeAssistant, stack: SimulatorStack) -> None:
@@ -252,7 +275,7 @@ async def test_reconfigure_moves_device_but_not_to_another(
 
 
 async def test_options_interval_inside_budget(
-    hass: HomeAssistant, angelcam_entry: MockConfigEntry
+    hass: HomeAssistant, angelcam_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     result = await hass.config_entries.options.async_init(angelcam_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
@@ -264,7 +287,8 @@ async def test_options_interval_inside_budget(
     choice[CONF_SCAN_INTERVAL] = minimum
     result = await hass.config_entries.options.async_configure(result["flow_id"], choice)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
+    # The reload polls again inside the same minute's shared budget, so it may wait.
+    await async_wait_a_minute(hass, freezer)
     assert angelcam_entry.options[CONF_LOCATIONS] == ["2"]
     # Reloaded with the choice: only the Garage location's camera remains.
     coordinator = angelcam_entry.runtime_data.coordinator

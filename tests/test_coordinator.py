@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -12,10 +13,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.camhub.const import ANGELCAM_MIN_INTERVAL, CONF_SCAN_INTERVAL, DOMAIN
-from custom_components.camhub.polling import requests_per_day
+from custom_components.camhub.polling import minimum_interval, requests_per_day
+from custom_components.camhub.providers.model import Vendor
 from simulator.stack import SimulatorStack
 
-from .conftest import angelcam_data, async_add_entry, novavms_data
+from .conftest import angelcam_data, async_add_entry, async_wait_a_minute, novavms_data
 
 
 async def test_rejected_token_starts_reauth(
@@ -89,6 +91,9 @@ async def test_first_poll_rate_limited_retries_setup(
     stack.angelcam.state.rate_limiter.limits.per_minute = 1
     entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
     assert entry.state.name == "SETUP_RETRY"
+    assert entry.reason is not None
+    assert "Angelcam is rate limiting requests. Try again in" in entry.reason
+    assert "{" not in entry.reason
 
 
 async def test_angelcam_motion_from_incident_until_ttl(
@@ -181,3 +186,140 @@ async def test_chosen_interval_is_used(hass: HomeAssistant, stack: SimulatorStac
         hass, novavms_data(stack), "novavms:y", options={CONF_SCAN_INTERVAL: 45}
     )
     assert entry.runtime_data.coordinator.update_interval == timedelta(seconds=45)
+
+
+async def test_spaces_of_one_account_share_its_budget(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Angelcam meters the user, not the space: two entries split one budget and one share."""
+    alone = angelcam_entry.runtime_data.coordinator
+    await alone.async_refresh()
+    assert alone.update_interval is not None
+    single = alone.update_interval
+    second = await async_add_entry(hass, angelcam_data(stack, space="2"), "angelcam:1:2")
+    # If the first entry spent the minute's 20 requests, the second waits its turn.
+    await async_wait_a_minute(hass, freezer)
+    assert second.state.name == "LOADED"
+    both = [angelcam_entry.runtime_data, second.runtime_data]
+    assert both[0].client.budget is both[1].client.budget
+    per_day = 0.0
+    for data in both:
+        await data.coordinator.async_refresh()
+        interval = data.coordinator.update_interval
+        assert interval is not None
+        per_day += (
+            requests_per_day(data.coordinator.poll_cost, interval) + data.coordinator.health.per_day
+        )
+    # Twice the single-entry interval (the measured poll cost moves it a little).
+    assert alone.update_interval is not None
+    assert alone.update_interval >= single * 1.9
+    assert per_day <= 600
+    # Another user's entry has a budget of its own.
+    other = await async_add_entry(hass, angelcam_data(stack, user=1, space="2"), "angelcam:2:2")
+    assert other.runtime_data.client.budget is not both[0].client.budget
+    # A chosen interval is held to the shared floor as well.
+    hass.config_entries.async_update_entry(second, options={CONF_SCAN_INTERVAL: 10})
+    await async_wait_a_minute(hass, freezer)  # the options reload the entry, inside the budget
+    coordinator = second.runtime_data.coordinator
+    await coordinator.async_refresh()
+    assert coordinator.update_interval is not None
+    floor = minimum_interval(
+        Vendor.ANGELCAM, coordinator.poll_cost, coordinator.locations, coordinator.health.per_day
+    )
+    assert coordinator.update_interval == floor * 2
+
+
+async def _tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    """Let `delta` pass in half-minute steps, polls running as they come due."""
+    while delta > timedelta():
+        step = min(delta, timedelta(seconds=30))
+        freezer.tick(step)
+        async_fire_time_changed(hass)
+        # Polls run as background tasks: done before the clock moves on mid-request.
+        await hass.async_block_till_done(wait_background_tasks=True)
+        delta -= step
+
+
+async def _assert_motion_lasts(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stack: SimulatorStack,
+    entry: MockConfigEntry,
+    ttl: timedelta,
+) -> None:
+    """Motion in the armed Garage opens an incident: on until `ttl` has passed, then off."""
+    garage = "binary_sensor.garage_motion"
+    stack.angelcam.state.fire_motion(4)
+    await entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert hass.states.get(garage).state == STATE_ON
+    await _tick(hass, freezer, ttl - timedelta(seconds=10))
+    assert hass.states.get(garage).state == STATE_ON, "before the TTL"
+    await _tick(hass, freezer, timedelta(seconds=20))
+    assert hass.states.get(garage).state == STATE_OFF
+
+
+def _rts_settings_reads(stack: SimulatorStack) -> int:
+    return sum(1 for r in stack.log.select(vendor="angelcam", method="GET") if r.path == "/v1/rts/")
+
+
+async def test_angelcam_motion_ends_after_the_account_incident_ttl(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, stack: SimulatorStack
+) -> None:
+    # The space's owner keeps incidents open for 10 minutes, not Angelcam's default 5.
+    stack.angelcam.state.rts.incident_ttl[1] = "PT10M"
+    entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+    await _assert_motion_lasts(hass, freezer, stack, entry, timedelta(minutes=10))
+    # Read once at setup; the polls in between did not read the settings again.
+    assert _rts_settings_reads(stack) == 1
+
+
+async def test_angelcam_incident_ttl_is_read_again_after_a_day(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+) -> None:
+    coordinator = angelcam_entry.runtime_data.coordinator
+    assert _rts_settings_reads(stack) == 1
+    stack.angelcam.state.rts.incident_ttl[1] = "PT1M"
+    await coordinator.async_refresh()
+    assert _rts_settings_reads(stack) == 1, "not before a day has passed"
+    freezer.tick(timedelta(days=1))
+    # Two refreshes at once (a scheduled one and a manual one) read the settings once.
+    await asyncio.gather(coordinator.async_refresh(), coordinator.async_refresh())
+    assert _rts_settings_reads(stack) == 2
+    freezer.tick(timedelta(minutes=1))  # out of Angelcam's per-minute limit
+    await _assert_motion_lasts(hass, freezer, stack, angelcam_entry, timedelta(minutes=1))
+
+
+async def test_angelcam_unreadable_rts_settings_keep_the_default_ttl(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, stack: SimulatorStack
+) -> None:
+    stack.angelcam.state.rts.incident_ttl[1] = "PT10M"
+    # The first RTS request of the setup is the settings read: its body comes back broken.
+    stack.angelcam.faults.add("malformed_json", count=1, path_prefix="/v1/rts/")
+    entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+    assert entry.state.name == "LOADED"
+    await _assert_motion_lasts(hass, freezer, stack, entry, timedelta(minutes=5))
+    # Not asked again on every poll: the next try is a day later.
+    assert _rts_settings_reads(stack) == 1
+
+
+async def test_angelcam_rts_settings_outage_fails_the_poll_and_is_retried(
+    stack: SimulatorStack, angelcam_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    stack.angelcam.faults.add("status5xx", count=1, path_prefix="/v1/rts/")
+    stack.angelcam.state.rts.incident_ttl[1] = "PT10M"
+    freezer.tick(timedelta(days=1))
+    coordinator = angelcam_entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    assert not coordinator.last_update_success
+    # The next poll asks again (not a day later) and takes the new TTL.
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert _rts_settings_reads(stack) == 3
+    assert coordinator.motion.incident_ttl == timedelta(minutes=10)

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.camhub.health import (
     HEALTH_DAILY_REQUESTS,
     MIN_REFRESH_AGE,
+    START_DELAY,
     async_apply_arrow_push,
     refresh_age,
 )
@@ -56,6 +57,14 @@ async def _refresh(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     await hass.async_block_till_done()
 
 
+async def _start_health(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Poll once health reads have started (they wait for the setup's burst to pass)."""
+    freezer.tick(START_DELAY)
+    await _refresh(hass, entry)
+
+
 def _age_out(entry: MockConfigEntry, freezer: FrozenDateTimeFactory) -> None:
     """Move the clock past the point where every health item is due again."""
     items = 2 + len(entry.runtime_data.coordinator.data.recordings)
@@ -68,6 +77,7 @@ async def test_recording_status_sensor(
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    await _start_health(hass, angelcam_entry, freezer)
     status = entity_id(hass, angelcam_entry, "sensor", FRONT_DOOR, "recording_status")
     state = hass.states.get(status)
     assert state is not None
@@ -97,6 +107,7 @@ async def test_recording_status_failures(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    await _start_health(hass, angelcam_entry, freezer)
     status = entity_id(hass, angelcam_entry, "sensor", FRONT_DOOR, "recording_status")
     path = f"/v1/cameras/{FRONT_DOOR}/recordings/"
     faults = stack.angelcam.faults
@@ -124,6 +135,7 @@ async def test_arrow_client_polled(
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    await _start_health(hass, angelcam_entry, freezer)
     online = entity_id(hass, angelcam_entry, "binary_sensor", ARROW_UUID, "online")
     assert _state(hass, online) == STATE_ON
     arrow = _device(hass, angelcam_entry, "arrow_client", ARROW_UUID)
@@ -145,6 +157,7 @@ async def test_arrow_client_unpaired_goes_away(
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    await _start_health(hass, angelcam_entry, freezer)
     del stack.angelcam.state.world.arrow_clients[ARROW_UUID]
     freezer.tick(timedelta(days=3))
     await _refresh(hass, angelcam_entry)
@@ -242,6 +255,7 @@ async def test_health_reads_stay_in_budget(
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    await _start_health(hass, angelcam_entry, freezer)
     coordinator = angelcam_entry.runtime_data.coordinator
     assert 0 < coordinator.health.per_day <= HEALTH_DAILY_REQUESTS
     # Simulate a day of polling at the planned interval and count the health reads.

@@ -9,18 +9,21 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import TRIGGER_CLIP_DURATION
+from .const import RECORD_CLIP_DURATION, TRIGGER_CLIP_DURATION
+from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
-from .providers import NovaVMSClient, ProviderClient
+from .providers import NovaVMSClient
 from .providers.errors import NotSupportedError
 from .providers.model import Camera, Capability, Vendor
+from .recordings import async_record_clip
 
 PARALLEL_UPDATES = 1
 
 
-async def _trigger_clip(client: ProviderClient, camera_id: str) -> None:
+async def _trigger_clip(coordinator: CamHubCoordinator, camera_id: str) -> None:
+    client = coordinator.client
     if not isinstance(client, NovaVMSClient):
         raise NotSupportedError("only NovaVMS cameras take clip triggers")
     # NovaVMS allows one trigger per camera per 5 s; the client's budget refuses
@@ -28,15 +31,29 @@ async def _trigger_clip(client: ProviderClient, camera_id: str) -> None:
     await client.async_trigger_clip(camera_id, int(TRIGGER_CLIP_DURATION.total_seconds()))
 
 
+async def _record_clip(coordinator: CamHubCoordinator, camera_id: str) -> None:
+    # The same recording the camhub.trigger_clip action starts for Angelcam cameras.
+    await async_record_clip(
+        coordinator.hass,
+        coordinator.config_entry,
+        camera_id,
+        int(RECORD_CLIP_DURATION.total_seconds()),
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class CamHubButtonDescription(CamHubCameraDescription, ButtonEntityDescription):
     """A per-camera button: what pressing it does."""
 
-    press: Callable[[ProviderClient, str], Awaitable[None]]
+    press: Callable[[CamHubCoordinator, str], Awaitable[None]]
 
 
 def _takes_trigger(vendor: Vendor, camera: Camera) -> bool:
     return vendor is Vendor.NOVAVMS and camera.supports(Capability.CLIP_TRIGGER)
+
+
+def _records_clips(vendor: Vendor, camera: Camera) -> bool:
+    return vendor is Vendor.ANGELCAM and camera.supports(Capability.RECORDINGS)
 
 
 BUTTONS: tuple[CamHubButtonDescription, ...] = (
@@ -45,6 +62,12 @@ BUTTONS: tuple[CamHubButtonDescription, ...] = (
         translation_key="trigger_clip",
         supported=_takes_trigger,
         press=_trigger_clip,
+    ),
+    CamHubButtonDescription(
+        key="record_clip",
+        translation_key="record_clip",
+        supported=_records_clips,
+        press=_record_clip,
     ),
 )
 
@@ -64,4 +87,4 @@ class CamHubButton(CamHubCameraEntity, ButtonEntity):
     @raise_translated
     async def async_press(self) -> None:
         """Run the description's action through the entry's client."""
-        await self.entity_description.press(self.coordinator.client, self.item_id)
+        await self.entity_description.press(self.coordinator, self.item_id)

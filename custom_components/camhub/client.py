@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+import hashlib
 from typing import Any
 
 from homeassistant.const import (
@@ -17,9 +18,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
-from .const import ANGELCAM_API_URL, CONF_SPACE_ID, CONF_VENDOR
+from .const import ANGELCAM_API_URL, CONF_SPACE_ID, CONF_VENDOR, DOMAIN
 from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.budget import RequestBudget
 from .providers.model import Account, Camera, Capability, Snapshot, Vendor
 
 
@@ -47,6 +51,48 @@ def opencamera_address_snapshot(data: Mapping[str, Any], now: datetime) -> Snaps
     return Snapshot(account=account, sites={}, cameras={camera.id: camera}, fetched_at=now)
 
 
+# Vendors meter requests per account (Angelcam per user token, NovaVMS per key), not per
+# entry: every entry on one credential shares one budget.
+BUDGETS: HassKey[dict[str, RequestBudget]] = HassKey(f"{DOMAIN}_budgets")
+
+
+def account_key(data: Mapping[str, Any]) -> str | None:
+    """A digest naming the metered account of an entry (None: the vendor meters nothing)."""
+    match Vendor(data[CONF_VENDOR]):
+        case Vendor.ANGELCAM:
+            secret = f"angelcam:{data.get(CONF_URL, ANGELCAM_API_URL)}:{data[CONF_ACCESS_TOKEN]}"
+        case Vendor.NOVAVMS:
+            secret = f"novavms:{data[CONF_URL]}:{data[CONF_API_KEY]}"
+        case _:
+            return None
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def shared_budget(hass: HomeAssistant, data: Mapping[str, Any]) -> RequestBudget | None:
+    """The one budget of the entry's account, created on first use."""
+    key = account_key(data)
+    if key is None:
+        return None
+    budgets = hass.data.setdefault(BUDGETS, {})
+    if key not in budgets:
+        clock = lambda: dt_util.utcnow().timestamp()  # noqa: E731 - follows HA's clock in tests
+        budgets[key] = (
+            RequestBudget.angelcam(clock=clock)
+            if data[CONF_VENDOR] == Vendor.ANGELCAM
+            else RequestBudget.novavms(clock=clock)
+        )
+    return budgets[key]
+
+
+def entries_sharing_account(hass: HomeAssistant, data: Mapping[str, Any]) -> int:
+    """How many CamHub entries spend the same account's budget (at least 1)."""
+    key = account_key(data)
+    if key is None:
+        return 1
+    entries = hass.config_entries.async_entries(DOMAIN)
+    return max(1, sum(1 for e in entries if account_key(e.data) == key))
+
+
 def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ProviderClient:
     """A client for the vendor named in `data`, on Home Assistant's shared session."""
     session = async_get_clientsession(hass)
@@ -57,9 +103,15 @@ def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ProviderClien
                 token=data[CONF_ACCESS_TOKEN],
                 space_id=data.get(CONF_SPACE_ID),
                 base_url=data.get(CONF_URL, ANGELCAM_API_URL),
+                budget=shared_budget(hass, data),
             )
         case Vendor.NOVAVMS:
-            return NovaVMSClient(session, api_key=data[CONF_API_KEY], base_url=data[CONF_URL])
+            return NovaVMSClient(
+                session,
+                api_key=data[CONF_API_KEY],
+                base_url=data[CONF_URL],
+                budget=shared_budget(hass, data),
+            )
         case _:  # OpenCamera
             return OpenCameraClient(
                 session,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
+import math
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
@@ -12,7 +13,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 from homeassistant.util import dt as dt_util
 
 from .angelcam_poll import AngelcamPoller
-from .client import opencamera_address_snapshot
+from .client import entries_sharing_account, opencamera_address_snapshot
 from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
@@ -23,6 +24,8 @@ from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, Provider
 from .providers.errors import (
     AuthenticationError,
     NotSupportedError,
+    PermissionDeniedError,
+    ProtocolError,
     ProviderError,
     RateLimitedError,
     UnavailableError,
@@ -35,6 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 INCIDENT_PAGE = 20
 # NovaVMS events are re-read with this overlap so one arriving late is not missed.
 EVENT_OVERLAP = timedelta(seconds=30)
+# Angelcam's RTS settings (the incident TTL) rarely change: read at setup, then daily.
+RTS_SETTINGS_MAX_AGE = timedelta(days=1)
 
 
 class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -64,6 +69,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         # Set by the push channel while webhooks arrive; polling then slows down.
         self.push_healthy = False
         self._events_since = dt_util.utcnow() - EVENT_OVERLAP
+        self._rts_read_at: datetime | None = None
         # Angelcam Arrow clients and recording status, read a little at a time (health.py).
         self.health = AngelcamHealth(hass, entry)
         # Operations the device answered 501 to; they are not offered again (OpenCamera).
@@ -74,16 +80,19 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         """The vendor's display name."""
         return VENDOR_NAMES[self.vendor]
 
-    def _failure[E: HomeAssistantError](self, cls: type[E], key: str) -> E:
+    def _failure[E: HomeAssistantError](self, cls: type[E], key: str, **placeholders: str) -> E:
         return cls(
             translation_domain=DOMAIN,
             translation_key=key,
-            translation_placeholders={"vendor": self.vendor_name},
+            translation_placeholders={"vendor": self.vendor_name, **placeholders},
         )
 
     async def _async_update_data(self) -> Snapshot:
-        sent = self.client.budget.sent
         try:
+            if isinstance(self.client, AngelcamClient):
+                # Before measuring: this daily read is no part of what a poll costs.
+                await self._async_read_rts_settings(self.client, dt_util.utcnow())
+            sent = self.client.budget.sent
             if isinstance(self.client, AngelcamClient):
                 snapshot = await self._angelcam.async_fetch(self.client, dt_util.utcnow())
             elif isinstance(self.client, OpenCameraClient):
@@ -96,7 +105,9 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             raise self._failure(ConfigEntryAuthFailed, "invalid_auth") from err
         except RateLimitedError as err:
             if self.data is None:
-                raise self._failure(UpdateFailed, "rate_limited") from err
+                raise self._failure(
+                    UpdateFailed, "rate_limited", seconds=str(math.ceil(err.retry_after))
+                ) from err
             # Entities keep their state; the next try waits at least as long as asked.
             self._plan(max(self._planned_interval(), timedelta(seconds=err.retry_after)))
             return self.data
@@ -161,17 +172,42 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             push_healthy=self.push_healthy,
             extra_per_day=self.health.per_day,
         )
+        # Entries on one Angelcam account (one per space) split its daily share between them.
+        sharing = (
+            entries_sharing_account(self.hass, self.config_entry.data)
+            if self.vendor is Vendor.ANGELCAM
+            else 1
+        )
         chosen = self.config_entry.options.get(CONF_SCAN_INTERVAL)
         if chosen is None:
-            return planned
+            return planned * sharing
         # The options flow checked the choice against the budget, but accounts grow.
         floor = minimum_interval(self.vendor, self.poll_cost, self.locations, self.health.per_day)
-        return max(timedelta(seconds=chosen), floor)
+        return max(timedelta(seconds=chosen), floor * sharing)
 
     def _plan(self, interval: timedelta) -> None:
         if interval != self.update_interval:
             _LOGGER.debug("%s polls every %s", self.name, interval)
             self.update_interval = interval
+
+    async def _async_read_rts_settings(self, client: AngelcamClient, now: datetime) -> None:
+        """Take the account's incident TTL, at most once a day (motion ends after it)."""
+        previous = self._rts_read_at
+        if previous is not None and now - previous < RTS_SETTINGS_MAX_AGE:
+            return
+        # Taken before the request: a refresh running alongside must not read it too.
+        self._rts_read_at = now
+        try:
+            settings = await client.async_fetch_rts_settings()
+        except (PermissionDeniedError, NotSupportedError, ProtocolError) as err:
+            # Retrying sooner would not change the answer; the TTL known so far stays.
+            _LOGGER.debug("%s: RTS settings unreadable: %s", self.name, err)
+        except ProviderError:
+            # Unreachable, limited or refused: this poll fails and the next one asks again.
+            self._rts_read_at = previous
+            raise
+        else:
+            self.motion.incident_ttl = settings.incident_ttl
 
     async def _async_update_motion(self, snapshot: Snapshot) -> None:
         client = self.client

@@ -16,6 +16,8 @@ from .exceptions import VENDOR_NAMES
 from .providers.model import Snapshot, Vendor
 
 ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
+# Arrow client devices are named by MAC address (health.py reads it back after a restart).
+ARROW_DEVICE_PREFIX = "Arrow client "
 
 type Identifier = tuple[str, str]
 
@@ -99,7 +101,7 @@ def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[Devic
     for client in snapshot.arrow_clients.values():
         spec = DeviceSpec(
             identifier=arrow_client_identifier(entry, client.id),
-            name=f"Arrow client {client.mac or client.id[:8]}",
+            name=f"{ARROW_DEVICE_PREFIX}{client.mac or client.id[:8]}",
             model="Arrow client",
             via=hub,
         )

@@ -20,9 +20,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from .angelcam_poll import MINUTE_RESERVE
 from .const import DOMAIN
 from .data import CamHubConfigEntry
+from .devices import ARROW_DEVICE_PREFIX
 from .providers import AngelcamClient
 from .providers.errors import ProviderError
 from .providers.model import ArrowClient, Capability, PushKind, PushMessage, Recording, Snapshot
@@ -38,7 +38,13 @@ HEALTH_DAILY_REQUESTS: Final = 100
 MIN_REFRESH_AGE: Final = timedelta(hours=1)
 # Health reads one poll may add (the rest wait for the next poll).
 PER_POLL: Final = 5
+# Health reads only take what is left of the minute's 20 requests beyond this many: the
+# polls, membership queries and user actions of this minute (and of other entries of the
+# same user, who share the allowance) come first.
+MINUTE_RESERVE: Final = 5
 DAY: Final = timedelta(days=1)
+# Health reads start this long after the entry's first poll.
+START_DELAY: Final = timedelta(minutes=5)
 
 # An item to read: ("list", ""), ("arrow", uuid) or ("recording", camera id).
 type Item = tuple[str, str]
@@ -68,6 +74,7 @@ class AngelcamHealth:
         self.recordings: dict[str, tuple[Recording, ...]] = {}
         self._read_at: dict[Item, datetime] = {}
         self._items = 0
+        self._started: datetime | None = None
 
     @property
     def per_day(self) -> float:
@@ -76,8 +83,8 @@ class AngelcamHealth:
             return 0.0
         return self._items * (DAY / refresh_age(self._items))
 
-    def _members_from_registry(self) -> dict[str, tuple[str, ...]]:
-        """Cameras linked to an Arrow client device before a restart stay linked."""
+    def _restore_from_registry(self) -> dict[str, tuple[str, ...]]:
+        """Arrow clients and the cameras linked to them before a restart stay so."""
         registry = dr.async_get(self._hass)
         prefix = f"{self._entry.unique_id}:"
         devices = dr.async_entries_for_config_entry(registry, self._entry.entry_id)
@@ -92,6 +99,11 @@ class AngelcamHealth:
         members: dict[str, list[str]] = {}
         for device in devices:
             camera = kinds.get(device.id)
+            if camera and camera[0] == "arrow_client" and camera[1] not in self.clients:
+                # Known before the restart: kept (state unknown) until read again, so its
+                # device and links survive. The MAC is in the name devices.py gave it.
+                mac = (device.name or "").removeprefix(ARROW_DEVICE_PREFIX)
+                self.clients[camera[1]] = ArrowClient(id=camera[1], mac=mac, online=None)
             parent = kinds.get(device.via_device_id or "")
             if camera and parent and camera[0] == "camera" and parent[0] == "arrow_client":
                 members.setdefault(parent[1], []).append(camera[1])
@@ -115,12 +127,15 @@ class AngelcamHealth:
     ) -> Snapshot:
         """Read what is due (never failing the poll), then add what is known to `snapshot`."""
         if self.members is None:
-            self.members = self._members_from_registry()
+            self.members = self._restore_from_registry()
+            self._started = now
         recording = {c.id for c in snapshot.cameras.values() if c.supports(Capability.RECORDINGS)}
         for camera_id in self.recordings.keys() - recording:
             del self.recordings[camera_id]
         allowance = min(PER_POLL, (client.budget.remaining_minute or 0) - MINUTE_RESERVE)
-        due = self._due(recording, now)
+        # The setup's burst and the first membership queries come first (angelcam_poll).
+        waiting = self._started is not None and now - self._started < START_DELAY
+        due = [] if waiting else self._due(recording, now)
         while due and allowance > 0:
             item = due.pop(0)
             allowance -= 1
@@ -173,7 +188,7 @@ class AngelcamHealth:
             status=None if message.online is None else ("online" if message.online else "offline"),
         )
         if self.members is None:
-            self.members = self._members_from_registry()
+            self.members = self._restore_from_registry()
         if message.affected_camera_ids:
             self.members[uuid] = message.affected_camera_ids
         self._read_at[("arrow", uuid)] = now

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 from .providers.model import CameraEvent, Incident
 
-# Angelcam's default RTS incident TTL: an incident closes when no event came for this long.
+# Angelcam's default RTS incident TTL (an incident closes when no event came for this long),
+# used until the account's own setting has been read.
 ANGELCAM_INCIDENT_TTL = timedelta(minutes=5)
 # NovaVMS events carry one timestamp; motion counts as ongoing this long after it.
 NOVAVMS_EVENT_LENGTH = timedelta(seconds=60)
@@ -19,6 +20,8 @@ class MotionTracker:
 
     def __init__(self) -> None:
         self._until: dict[str, datetime] = {}
+        # The account's RTS incident TTL (Angelcam), once read.
+        self.incident_ttl = ANGELCAM_INCIDENT_TTL
         # Incident id -> camera id, once resolved (a lookup can cost requests).
         self.incident_cameras: dict[str, str | None] = {}
 
@@ -52,7 +55,7 @@ class MotionTracker:
 
         A closed one ends only the motion it explains, not newer motion (say, pushed).
         """
-        expiry = (incident.last_event_at or incident.created_at) + ANGELCAM_INCIDENT_TTL
+        expiry = (incident.last_event_at or incident.created_at) + self.incident_ttl
         if incident.closed_at is None:
             self.extend(camera_id, expiry)
         elif (current := self._until.get(camera_id)) is not None and current <= expiry:

@@ -6,16 +6,18 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime, timedelta
-from typing import Final
+from typing import Any, Final
 from weakref import WeakKeyDictionary
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .providers import AngelcamClient, NovaVMSClient, ProviderClient
+from .providers.angelcam import RECORD_MIN_SECONDS
 from .providers.errors import NotSupportedError
 from .providers.model import CameraEvent, Clip, Recording, Segment
 
@@ -236,3 +238,37 @@ def media_library(hass: HomeAssistant, entry: CamHubConfigEntry) -> MediaLibrary
     if (library := libraries.get(client)) is None:
         library = libraries[client] = MediaLibrary(client)
     return library
+
+
+async def async_record_clip(
+    hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, seconds: int
+) -> dict[str, Any]:
+    """Start (or extend) an Angelcam cloud recording for at least `seconds`.
+
+    Returns what was recorded (the keys of a NovaVMS trigger's response, plus the
+    recording). Provider errors propagate for the caller to translate; a camera with
+    no active recording raises the translated `no_recording`.
+    """
+    client = entry.runtime_data.client
+    if not isinstance(client, AngelcamClient):
+        raise NotSupportedError("only Angelcam cameras record cloud clips")
+    library = media_library(hass, entry)
+    recordings = await library.recordings(camera_id)
+    running = next((recording for recording in recordings if recording.active), None)
+    if running is None:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_recording")
+    # Angelcam records for at least 30 s: a shorter clip is cut from that.
+    seconds = max(seconds, RECORD_MIN_SECONDS)
+    started = dt_util.utcnow()
+    target = library.clip_recording(recordings)
+    if target is not None:
+        await client.async_start_recording(target.id, seconds)
+        library.clip_started(camera_id, target.id, started + timedelta(seconds=seconds))
+    # Without a target it records continuously already: the clip is in that footage.
+    return {
+        "event_id": None,
+        "started_at": started.isoformat(),
+        "expected_duration": seconds,
+        "recording_id": (target or running).id,
+        "already_recording": target is None,
+    }

@@ -39,11 +39,10 @@ from .playback import (
     sessions,
 )
 from .providers import AngelcamClient, NovaVMSClient
-from .providers.angelcam import RECORD_MIN_SECONDS
 from .providers.errors import NotSupportedError, ProviderError
 from .providers.model import Clip, Vendor
 from .proxy import PlaybackSession, signed
-from .recordings import media_library
+from .recordings import async_record_clip, media_library
 from .schema import vol
 
 SERVICE_TRIGGER_CLIP: Final = "trigger_clip"
@@ -186,19 +185,6 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _recorded(
-    recording_id: str, started: datetime, seconds: int, *, already_recording: bool
-) -> dict[str, Any]:
-    """An Angelcam clip recording as response data (the same keys as a NovaVMS trigger)."""
-    return {
-        "event_id": None,
-        "started_at": started.isoformat(),
-        "expected_duration": seconds,
-        ATTR_RECORDING_ID: recording_id,
-        "already_recording": already_recording,
-    }
-
-
 def _clip_data(entry: CamHubConfigEntry, clip: Clip) -> dict[str, Any]:
     """A clip as response data: a media-source id to play it, never its tokenised URL."""
     media_id = MediaId(
@@ -267,29 +253,10 @@ class CamHubServices:
                     "expected_duration": trigger.expected_duration,
                 }
             else:
-                triggered[entity_id] = await self._record_angelcam(entry, camera_id, duration)
+                triggered[entity_id] = await _provider(
+                    client.vendor, async_record_clip(self.hass, entry, camera_id, duration)
+                )
         return {"triggered": triggered}
-
-    async def _record_angelcam(
-        self, entry: CamHubConfigEntry, camera_id: str, duration: int
-    ) -> dict[str, Any]:
-        """Start (or extend) an Angelcam cloud recording for at least `duration` seconds."""
-        client = _angelcam(entry)
-        library = media_library(self.hass, entry)
-        recordings = await _provider(client.vendor, library.recordings(camera_id))
-        if not any(recording.active for recording in recordings):
-            raise _invalid("no_recording")
-        # Angelcam records for at least 30 s: a shorter clip is cut from that.
-        seconds = max(duration, RECORD_MIN_SECONDS)
-        started = dt_util.utcnow()
-        target = library.clip_recording(recordings)
-        if target is None:
-            # It records continuously already: the clip is in that footage.
-            running = next(recording for recording in recordings if recording.active)
-            return _recorded(running.id, started, seconds, already_recording=True)
-        await _provider(client.vendor, client.async_start_recording(target.id, seconds))
-        library.clip_started(camera_id, target.id, started + timedelta(seconds=seconds))
-        return _recorded(target.id, started, seconds, already_recording=False)
 
     async def create_clip(self, call: ServiceCall) -> ServiceResponse:
         """Cut an Angelcam clip; with a response asked for, wait until it is ready."""

@@ -194,6 +194,14 @@ async def test_incidents_messages_and_events(
     assert all(e.camera_id == "4" for e in events)
 
 
+async def test_rts_settings_incident_ttl(angelcam: AngelcamClient, stack: SimulatorStack) -> None:
+    assert (await angelcam.async_fetch_rts_settings()).incident_ttl == timedelta(minutes=5)
+    # The space's owner chose a shorter TTL in My Angelcam.
+    stack.angelcam.state.rts.incident_ttl[1] = "PT1M"
+    assert (await angelcam.async_fetch_rts_settings()).incident_ttl == timedelta(minutes=1)
+    assert api_count(stack, "/v1/rts/", "GET") == 2
+
+
 async def test_notification_method_found_again_not_duplicated(
     angelcam: AngelcamClient, stack: SimulatorStack, clock: SimClock
 ) -> None:

@@ -113,3 +113,24 @@ def test_camera_without_any_snapshot() -> None:
     stream = amap.stream_url_from(spec_camera, "hls", NOW)
     assert stream is not None
     assert stream.expires_at == amap.token_expiry(SPEC_URL)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT1M", timedelta(minutes=1)),
+        ("PT30M", timedelta(minutes=30)),
+        ("PT1H", timedelta(hours=1)),
+        ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+        ("P2D", timedelta(days=2)),
+    ],
+)
+def test_rts_settings_durations(text: str, expected: timedelta) -> None:
+    settings = amap.rts_settings_from(Node({"incident_ttl": text, "is_armed": False}, "$"))
+    assert settings.incident_ttl == expected
+
+
+@pytest.mark.parametrize("text", ["P", "PT", "5 minutes", "PT5", "P1Y", 300])
+def test_rts_settings_malformed_duration(text: object) -> None:
+    with pytest.raises(ProtocolError, match=r"\$\.incident_ttl"):
+        amap.rts_settings_from(Node({"incident_ttl": text}, "$"))

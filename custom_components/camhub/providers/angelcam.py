@@ -39,6 +39,7 @@ from .model import (
     PlaybackPosition,
     PlaybackStream,
     Recording,
+    RtsSettings,
     Segment,
     Site,
     Snapshot,
@@ -274,6 +275,10 @@ class AngelcamClient:
         )
 
     # -- incidents, messages, events --------------------------------------------------------
+
+    async def async_fetch_rts_settings(self) -> RtsSettings:
+        """The space's RTS settings: how long an incident stays open without new events."""
+        return amap.rts_settings_from(await self._get("rts/"))
 
     async def async_fetch_incidents(
         self,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 from .decode import Node
@@ -28,6 +29,7 @@ from .model import (
     PlaybackPosition,
     PlaybackStream,
     Recording,
+    RtsSettings,
     Segment,
     Site,
     Snapshot,
@@ -40,6 +42,8 @@ from .model import (
 _LIVE_FORMATS = {"hls": Capability.LIVE_HLS, "mjpeg": Capability.LIVE_MJPEG}
 _RECORDING_APP = "CRA"
 _ARMING_PERMISSIONS = frozenset({"location.arming", "location.manage", "space.admin"})
+# ISO 8601 durations as Angelcam writes them (PT5M, PT1H): days, hours, minutes, seconds.
+_DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
 
 
 def space_from(node: Node) -> Space:
@@ -244,6 +248,20 @@ def incident_from(node: Node) -> Incident:
         last_event_at=node.opt_when("last_event_occurred_at"),
         event_count=0 if count is None else int(count),
     )
+
+
+def duration_from(node: Node) -> timedelta:
+    """An ISO 8601 duration (PT5M) -> timedelta; years and months are not used by Angelcam."""
+    match = _DURATION.fullmatch(node.as_str())
+    if match is None or match.group(0) == "P":
+        raise node.fail("expected an ISO 8601 duration such as PT5M")
+    days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def rts_settings_from(node: Node) -> RtsSettings:
+    """RTSSettingsObject -> RtsSettings."""
+    return RtsSettings(incident_ttl=duration_from(node.field("incident_ttl")))
 
 
 def message_from(node: Node) -> Message:

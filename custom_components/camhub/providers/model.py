@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -196,6 +196,14 @@ class Incident:
         if self.closed_at is not None:
             return "closed"
         return "open" if self.verified_at is None else "verified"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RtsSettings:
+    """Angelcam's Real Time Security settings of the space."""
+
+    # An open incident closes when no event came for this long.
+    incident_ttl: timedelta
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
