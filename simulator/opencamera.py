@@ -244,9 +244,18 @@ class OpenCameraState:
         return local
 
     async def close(self) -> None:
-        """Close every peer connection."""
+        """Close every peer connection and wait for their connection attempts to end."""
         peers, self.peers = list(self.peers), set()
         await asyncio.gather(*(peer.close() for peer in peers), *self._closing)
+        # aiortc runs each connection attempt in a task of its own that only notices the
+        # close on its next step; wait (bounded) so no task outlives the device.
+        attempts = [
+            task
+            for task in asyncio.all_tasks()
+            if "RTCPeerConnection.__connect" in repr(task.get_coro())
+        ]
+        if attempts:
+            await asyncio.wait(attempts, timeout=5)
 
     def credentials(self) -> Json:
         """What a user types into the integration for this device."""
