@@ -34,13 +34,19 @@ async def running_hass() -> AsyncIterator[HomeAssistant]:
             yield hass
 
 
-def angelcam_entry(stack: SimulatorStack, options: dict[str, Any] | None = None) -> MockConfigEntry:
-    """An entry for the scenario's first Angelcam user and its default space."""
+def angelcam_entry(
+    stack: SimulatorStack, options: dict[str, Any] | None = None, *, unique_id: str | None = None
+) -> MockConfigEntry:
+    """An entry for the scenario's first Angelcam user and its default space.
+
+    `unique_id` tells apart entries of several stacks in one Home Assistant (each
+    scenario numbers its users and spaces from 1).
+    """
     creds = stack.credentials()["angelcam"]
     space = str(creds["space_ids"][0])
     return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=f"angelcam:{creds['user_id']}:{space}",
+        unique_id=unique_id or f"angelcam:{creds['user_id']}:{space}",
         title="Angelcam",
         data={
             CONF_VENDOR: "angelcam",

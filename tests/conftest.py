@@ -6,17 +6,21 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 # Imported at module level so Home Assistant's loader finds our custom_components
 # instead of the plugin's testing_config.
 from custom_components.camhub.const import CONF_SPACE_ID, CONF_VENDOR, DOMAIN
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
+
+from .push_support import async_serve
 
 assert DOMAIN == "camhub"
 
@@ -99,6 +103,19 @@ async def opencamera_entry(hass: HomeAssistant, stack: SimulatorStack) -> MockCo
     """The first demo OpenCamera device, set up."""
     uuid = stack.credentials()["opencamera"]["devices"][0]["uuid"]
     return await async_add_entry(hass, opencamera_data(stack), f"opencamera:{uuid}")
+
+
+@pytest.fixture
+async def angelcam_served(
+    hass: HomeAssistant,
+    angelcam_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> TestClient:
+    """Alice's entry with Home Assistant served on 127.0.0.1 and registered for push."""
+    # Imported here: push_support imports this module's helpers' neighbours.
+
+    return await async_serve(hass, hass_client_no_auth, freezer, angelcam_entry)
 
 
 async def async_wait_a_minute(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.alarm_control_panel import DOMAIN as ALARM_DOMAIN
-from homeassistant.const import ATTR_ENTITY_ID, SERVICE_ALARM_ARM_AWAY, SERVICE_ALARM_DISARM
+from homeassistant.const import (
+    ATTR_ENTITY_ID,
+    SERVICE_ALARM_ARM_AWAY,
+    SERVICE_ALARM_DISARM,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_component import EntityComponent
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.camhub.alarm_control_panel import CamHubAlarmPanel
 from simulator.stack import SimulatorStack
 
 from .conftest import angelcam_data, async_add_entry
@@ -20,6 +27,13 @@ from .conftest import angelcam_data, async_add_entry
 
 def _armed(stack: SimulatorStack, location_id: int) -> bool:
     return bool(stack.angelcam.state.world.location(location_id).is_armed)
+
+
+def _panel(hass: HomeAssistant, entity_id: str) -> CamHubAlarmPanel:
+    component: EntityComponent[CamHubAlarmPanel] = hass.data[ALARM_DOMAIN]
+    entity = component.get_entity(entity_id)
+    assert isinstance(entity, CamHubAlarmPanel)
+    return entity
 
 
 async def _call(hass: HomeAssistant, service: str, entity_id: str) -> None:
@@ -95,3 +109,43 @@ async def test_no_panel_without_arming_permission(
     entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert entities
     assert not [e for e in entities if e.domain == ALARM_DOMAIN]
+
+
+async def test_disarming_when_rate_limited_is_translated(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    stack.angelcam.state.set_arming(1, armed=True)
+    await angelcam_entry.runtime_data.coordinator.async_refresh()
+    # Setup and the refresh spent this minute's allowance at one request per minute.
+    stack.angelcam.state.rate_limiter.limits.per_minute = 1
+    with pytest.raises(HomeAssistantError) as failure:
+        await _call(hass, SERVICE_ALARM_DISARM, "alarm_control_panel.house_arming")
+    assert failure.value.translation_key == "rate_limited"
+    assert failure.value.translation_placeholders["vendor"] == "Angelcam"
+    # The vendor refused it (429); nothing changed there or here.
+    assert stack.log.count(vendor="angelcam", path_prefix="/v1/rts/disarm/", status=429) == 1
+    assert _armed(stack, 1)
+    assert hass.states.get("alarm_control_panel.house_arming").state == "armed_away"
+
+
+async def test_deleted_location_loses_its_panel(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    house = "alarm_control_panel.house_arming"
+    panel = _panel(hass, house)
+    del stack.angelcam.state.world.locations[1]  # deleted in My Angelcam
+    await angelcam_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
+    # The location's device goes, and its panel with it; the other location stays.
+    assert hass.states.get(house) is None
+    assert er.async_get(hass).async_get(house) is None
+    assert hass.states.get("alarm_control_panel.garage_arming").state == "armed_away"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # Until then the panel was unavailable, so Home Assistant read neither property;
+    # read directly, they report nothing rather than the deleted location's last state.
+    assert not panel.available
+    assert panel.alarm_state is None
+    assert panel.extra_state_attributes == {}

@@ -19,6 +19,7 @@ from custom_components.camhub.const import (
     CONF_SITES,
     CONF_SPACE_ID,
     CONF_STREAM_FORMAT,
+    CONF_WEBHOOK_SECRET,
     DOMAIN,
 )
 from simulator.stack import SimulatorStack
@@ -279,6 +280,7 @@ async def test_options_interval_inside_budget(
 ) -> None:
     result = await hass.config_entries.options.async_init(angelcam_entry.entry_id)
     assert result["type"] is FlowResultType.FORM
+    assert CONF_WEBHOOK_SECRET not in {str(key) for key in result["data_schema"].schema}
     minimum = int(result["description_placeholders"]["minimum"])
     assert minimum >= 180
     choice = {CONF_SCAN_INTERVAL: minimum - 1, CONF_STREAM_FORMAT: "mjpeg", CONF_LOCATIONS: ["2"]}
@@ -302,16 +304,45 @@ async def test_options_per_vendor(
 ) -> None:
     result = await hass.config_entries.options.async_init(novavms_entry.entry_id)
     fields = {str(key) for key in result["data_schema"].schema}
-    assert {CONF_SCAN_INTERVAL, CONF_SITES} <= fields
+    assert {CONF_SCAN_INTERVAL, CONF_SITES, CONF_WEBHOOK_SECRET} <= fields
     assert {CONF_STREAM_FORMAT, CONF_LOCATIONS}.isdisjoint(fields)
     result = await hass.config_entries.options.async_init(opencamera_entry.entry_id)
     fields = {str(key) for key in result["data_schema"].schema}
     assert CONF_SCAN_INTERVAL in fields
-    assert {CONF_STREAM_FORMAT, CONF_LOCATIONS, CONF_SITES}.isdisjoint(fields)
+    assert {CONF_STREAM_FORMAT, CONF_LOCATIONS, CONF_SITES, CONF_WEBHOOK_SECRET}.isdisjoint(fields)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_SCAN_INTERVAL: 30}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+def _suggested(result: Any, field: str) -> Any:
+    """The value a form shows in `field`."""
+    marker = next(key for key in result["data_schema"].schema if str(key) == field)
+    return (marker.description or {}).get("suggested_value")
+
+
+async def test_options_webhook_secret_pasted_then_cleared(
+    hass: HomeAssistant, novavms_entry: MockConfigEntry
+) -> None:
+    options = hass.config_entries.options
+    result = await options.async_init(novavms_entry.entry_id)
+    assert _suggested(result, CONF_WEBHOOK_SECRET) is None
+    interval = _suggested(result, CONF_SCAN_INTERVAL)
+    pasted = {CONF_SCAN_INTERVAL: interval, CONF_WEBHOOK_SECRET: "  whsec_live_abc\n"}
+    result = await options.async_configure(result["flow_id"], pasted)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert novavms_entry.options[CONF_WEBHOOK_SECRET] == "whsec_live_abc"
+    # Shown again (masked), so saving other options keeps it.
+    result = await options.async_init(novavms_entry.entry_id)
+    assert _suggested(result, CONF_WEBHOOK_SECRET) == "whsec_live_abc"
+    cleared = {CONF_SCAN_INTERVAL: interval, CONF_WEBHOOK_SECRET: " "}
+    result = await options.async_configure(result["flow_id"], cleared)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert CONF_WEBHOOK_SECRET not in novavms_entry.options
+    assert novavms_entry.state is ConfigEntryState.LOADED
 
 
 async def test_options_of_an_entry_that_is_not_loaded(hass: HomeAssistant) -> None:

@@ -175,7 +175,8 @@ async def test_angelcam_polling_plan_stays_within_budget(
     assert interval >= ANGELCAM_MIN_INTERVAL
     assert requests_per_day(cost, interval) <= 600
     # Webhooks being healthy slows polling down further.
-    coordinator.push_healthy = True
+    coordinator.async_note_push()
+    assert coordinator.push_healthy
     await coordinator.async_refresh()
     assert coordinator.update_interval is not None
     assert coordinator.update_interval > interval

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 
+from homeassistant.components import webhook
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_client
-from .const import DOMAIN
+from .const import CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
 from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
+from .incident_images import async_forget_images, async_setup_incident_images
 from .playback import async_setup_proxy
-from .providers import OpenCameraClient
+from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
 from .providers.errors import ProviderError
+from .push import PushChannel
+from .push_vendor import async_remove_push
 from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
@@ -27,6 +31,7 @@ PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
     Platform.CAMERA,
+    Platform.EVENT,
     Platform.SENSOR,
     Platform.UPDATE,
 ]
@@ -37,13 +42,14 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and the playback proxy once, for every entry."""
     async_setup_proxy(hass)
+    async_setup_incident_images(hass)
     async_setup_services(hass)
     async_setup_firmware_service(hass)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
-    """Connect to the vendor, poll once, create devices, then the entities."""
+    """Connect to the vendor, poll once, create devices, the entities, then the push channel."""
     client = create_client(hass, entry.data)
     coordinator = CamHubCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
@@ -57,19 +63,31 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
     # Devices first: entities added by platform listeners link to them via_device.
     sync_devices()
     entry.async_on_unload(coordinator.async_add_listener(sync_devices))
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if isinstance(client, AngelcamClient | NovaVMSClient):
+        if CONF_WEBHOOK_ID not in entry.data:
+            # Generated once: the vendor keeps delivering to it across restarts.
+            hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
+            )
+        entry.runtime_data.push = PushChannel(hass, entry, coordinator, client)
+        entry.runtime_data.push.async_start()
+    # Added last, and for options only: the push channel writes its state into the data.
+    options = dict(entry.options)
+
+    async def options_updated(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
+        """Options change which cameras exist and how often to poll: start over."""
+        if dict(entry.options) != options:
+            await hass.config_entries.async_reload(entry.entry_id)
+
+    entry.async_on_unload(entry.add_update_listener(options_updated))
     return True
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
-    """Options change which cameras exist and how often to poll: start over."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
     """Unload the platforms; listeners and timers go with the entry's unload callbacks."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    async_forget_images(hass, entry.entry_id)
     client = entry.runtime_data.client
     if unloaded and isinstance(client, OpenCameraClient):
         # The device keeps a session per login; end ours instead of letting it linger.
@@ -78,6 +96,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> b
         except ProviderError as err:
             _LOGGER.debug("OpenCamera logout failed: %s", err)
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
+    """Deleted: remove the cloudhook and the vendor's webhook where its API allows."""
+    await async_remove_push(hass, entry)
 
 
 async def async_remove_config_entry_device(

@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from functools import partial
+from http import HTTPStatus
 import logging
 
-from aiohttp import web
+from aiohttp import ClientError, ClientResponse, ClientTimeout, web
 from homeassistant.components.camera import (  # type: ignore[attr-defined,unused-ignore]
     Camera,
     CameraEntityDescription,
@@ -40,6 +41,9 @@ from .providers.model import Capability, StreamUrl
 from .sdp import is_complete, with_candidates
 
 _LOGGER = logging.getLogger(__name__)
+
+# Time to the MJPEG stream's first byte; the stream itself runs as long as the viewer watches.
+MJPEG_CONNECT_TIMEOUT = ClientTimeout(total=None, sock_connect=10, sock_read=30)
 
 PARALLEL_UPDATES = 0
 # When a stream URL does not say when its token expires, probe it this often for a 301.
@@ -259,7 +263,21 @@ class CamHubCamera(CamHubCameraEntity, Camera):
             return await super().handle_async_mjpeg_stream(request)
         stream = await self._async_stream_url()
         session = async_get_clientsession(self.hass)
-        return await async_aiohttp_proxy_web(self.hass, request, session.get(stream.url))
+        try:
+            upstream = await session.get(stream.url, timeout=MJPEG_CONNECT_TIMEOUT)
+        except (ClientError, TimeoutError) as err:
+            _LOGGER.debug("%s: MJPEG stream unreachable: %s", self.entity_id, type(err).__name__)
+            return None
+        if upstream.status != HTTPStatus.OK:
+            # The vendor's error body is no picture: Home Assistant answers 502 instead.
+            _LOGGER.debug("%s: MJPEG stream refused (%s)", self.entity_id, upstream.status)
+            upstream.release()
+            return None
+
+        async def opened() -> ClientResponse:
+            return upstream
+
+        return await async_aiohttp_proxy_web(self.hass, request, opened())
 
 
 @dataclass(slots=True)

@@ -43,6 +43,7 @@ from .const import (
     CONF_SPACE_ID,
     CONF_STREAM_FORMAT,
     CONF_VENDOR,
+    CONF_WEBHOOK_SECRET,
     DOMAIN,
     MAX_SCAN_INTERVAL_SECONDS,
     MIN_SCAN_INTERVAL_SECONDS,
@@ -297,6 +298,9 @@ class CamHubOptionsFlow(OptionsFlow):
         if user_input is not None:
             user_input[CONF_SCAN_INTERVAL] = int(user_input[CONF_SCAN_INTERVAL])
             wanted = user_input.pop(CONF_ICE_SERVERS, None)
+            # Cleared means none: the push channel must not take "" for a pasted secret.
+            if secret := str(user_input.pop(CONF_WEBHOOK_SECRET, "")).strip():
+                user_input[CONF_WEBHOOK_SECRET] = secret
             if user_input[CONF_SCAN_INTERVAL] < minimum:
                 errors[CONF_SCAN_INTERVAL] = "interval_over_budget"
             elif coordinator is not None and ice is not None and wanted is not None:
@@ -327,6 +331,9 @@ class CamHubOptionsFlow(OptionsFlow):
             fields[vol.Optional(key)] = SelectSelector(
                 SelectSelectorConfig(options=options, multiple=True)
             )
+        if vendor is Vendor.NOVAVMS:
+            # For keys that may not create webhooks: the secret of one the user made.
+            fields[vol.Optional(CONF_WEBHOOK_SECRET)] = _PASSWORD
         if ice is not None:
             fields[vol.Optional(CONF_ICE_SERVERS)] = ice_servers_field()
         planned = default_interval(vendor, poll_cost, locations)

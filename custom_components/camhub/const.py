@@ -52,3 +52,18 @@ STREAM_URL_REFRESH_MARGIN: Final = timedelta(seconds=30)
 RECORD_CLIP_DURATION: Final = timedelta(seconds=60)
 # NovaVMS manual trigger: the clip length requested (the API accepts 5-60 s).
 TRIGGER_CLIP_DURATION: Final = timedelta(seconds=30)
+
+# Push (webhooks). Entry data keys: the Home Assistant webhook, its Nabu Casa cloudhook,
+# the vendor-side object that points at it, and the secret its deliveries are signed with.
+CONF_WEBHOOK_ID: Final = "webhook_id"
+CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
+CONF_PUSH_TARGET_ID: Final = "push_target_id"
+CONF_PUSH_SECRET: Final = "push_secret"  # noqa: S105 - a key name, not a secret
+# Option: a NovaVMS webhook secret the user pastes when the key may not read or create one.
+CONF_WEBHOOK_SECRET: Final = "webhook_secret"  # noqa: S105 - a key name, not a secret
+# Deliveries are small JSON documents; anything larger is refused unread.
+PUSH_MAX_BODY: Final = 64 * 1024
+# Polling slows while a verified push arrived within this window.
+PUSH_HEALTHY_WINDOW: Final = timedelta(hours=6)
+# Bus event fired for an Angelcam incident or a NovaVMS alert.
+EVENT_INCIDENT: Final = "camhub_incident"

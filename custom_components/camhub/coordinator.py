@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 import logging
 import math
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .angelcam_poll import AngelcamPoller
 from .client import entries_sharing_account, opencamera_address_snapshot
-from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN
+from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
 from .health import AngelcamHealth
@@ -66,14 +66,34 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         self.poll_cost: float = 0.0
         # Locations/sites of the account: Angelcam membership queries cost one each.
         self.locations = 0
-        # Set by the push channel while webhooks arrive; polling then slows down.
-        self.push_healthy = False
+        # When the push channel last delivered a verified message (polling slows meanwhile).
+        self.push_seen_at: datetime | None = None
         self._events_since = dt_util.utcnow() - EVENT_OVERLAP
         self._rts_read_at: datetime | None = None
         # Angelcam Arrow clients and recording status, read a little at a time (health.py).
         self.health = AngelcamHealth(hass, entry)
         # Operations the device answered 501 to; they are not offered again (OpenCamera).
         self.unsupported: set[str] = set()
+
+    @property
+    def push_healthy(self) -> bool:
+        """Whether verified pushes arrived lately, so polling is only a safety net."""
+        seen = self.push_seen_at
+        return seen is not None and dt_util.utcnow() - seen < PUSH_HEALTHY_WINDOW
+
+    @callback
+    def async_note_push(self) -> None:
+        """A verified push arrived: polling slows from the next poll on (sooner if it was fast)."""
+        was_healthy = self.push_healthy
+        self.push_seen_at = dt_util.utcnow()
+        if not was_healthy and self.data is not None:
+            self._plan(self._planned_interval())
+
+    @callback
+    def async_push_data(self, snapshot: Snapshot) -> None:
+        """Show state a push delivered without moving the next poll (pushes may be frequent)."""
+        self.data = snapshot
+        self.async_update_listeners()
 
     @property
     def vendor_name(self) -> str:

@@ -11,14 +11,17 @@ from .providers import ProviderClient
 
 if TYPE_CHECKING:
     from .coordinator import CamHubCoordinator
+    from .push import PushChannel
 
 
 @dataclass(slots=True)
 class CamHubData:
-    """What a loaded entry holds: its client and the coordinator fed by it."""
+    """What a loaded entry holds: its client, the coordinator fed by it, its push channel."""
 
     client: ProviderClient
     coordinator: CamHubCoordinator
+    # Angelcam and NovaVMS push over a webhook; OpenCamera devices do not.
+    push: PushChannel | None = None
 
 
 type CamHubConfigEntry = ConfigEntry[CamHubData]

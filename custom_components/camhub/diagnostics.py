@@ -16,12 +16,26 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
+from .const import CONF_CLOUDHOOK_URL, CONF_PUSH_SECRET, CONF_WEBHOOK_ID, CONF_WEBHOOK_SECRET
 from .data import CamHubConfigEntry
 from .providers.redact import MASK, redact
+from .push import PushChannel
 
 # Values that identify or unlock an account; their keys are masked wherever they appear.
 REDACTED_KEYS = frozenset(
-    {CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_PASSWORD, CONF_USERNAME, CONF_HOST, "email"}
+    {
+        CONF_ACCESS_TOKEN,
+        CONF_API_KEY,
+        CONF_PASSWORD,
+        CONF_USERNAME,
+        CONF_HOST,
+        "email",
+        # Whoever knows the webhook id may post to it; the secrets sign deliveries.
+        CONF_WEBHOOK_ID,
+        CONF_CLOUDHOOK_URL,
+        CONF_PUSH_SECRET,
+        CONF_WEBHOOK_SECRET,
+    }
 )
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
@@ -43,13 +57,28 @@ def _scrub(value: Any, secrets: Iterable[str]) -> Any:
     return _scrub(str(value), secrets)
 
 
+def _push(push: PushChannel | None) -> dict[str, Any] | None:
+    """Whether the vendor delivers to us, what arrived and what was refused."""
+    if push is None:
+        return None
+    seen = push.coordinator.push_seen_at
+    return {
+        "registered": push.url is not None,
+        "problem": push.problem.issue if push.problem is not None else None,
+        "accepted": push.accepted,
+        "refused": push.refused,
+        "last_push": seen.isoformat() if seen is not None else None,
+    }
+
+
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: CamHubConfigEntry
 ) -> dict[str, Any]:
     """The entry, its options, the last poll and the polling plan."""
     data = entry.runtime_data
     coordinator = data.coordinator
-    secrets = [str(v) for k, v in entry.data.items() if k in REDACTED_KEYS]
+    stored = {**entry.data, **entry.options}
+    secrets = [str(v) for k, v in stored.items() if k in REDACTED_KEYS and v]
     snapshot = coordinator.data
     budget = data.client.budget.status()
     report = {
@@ -61,6 +90,7 @@ async def async_get_config_entry_diagnostics(
             "push_healthy": coordinator.push_healthy,
             "budget": asdict(budget),
         },
+        "push": _push(data.push),
         "snapshot": {
             "fetched_at": snapshot.fetched_at.isoformat(),
             "sites": [asdict(site) for site in snapshot.sites.values()],

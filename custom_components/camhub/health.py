@@ -200,5 +200,5 @@ def async_apply_arrow_push(coordinator: CamHubCoordinator, message: PushMessage)
     """Hand an arrow_status push to the entities now (the push channel calls this)."""
     if coordinator.data is None or not coordinator.health.apply_push(message, dt_util.utcnow()):
         return False
-    coordinator.async_set_updated_data(coordinator.health.apply(coordinator.data))
+    coordinator.async_push_data(coordinator.health.apply(coordinator.data))
     return True

@@ -359,6 +359,10 @@ class AngelcamClient:
         )
         return amap.method_from(node)
 
+    async def async_delete_notification_method(self, method_id: str | int) -> None:
+        """Delete a method: not in the spec (RequestRejectedError 404/405 where it is absent)."""
+        await self._command("DELETE", f"rts/notifications/methods/{method_id}/")
+
     async def async_fetch_notification_rules(self) -> list[NotificationRule]:
         """Every notification rule."""
         return [amap.rule_from(n) for n in await self._pages("rts/notifications/rules/")]

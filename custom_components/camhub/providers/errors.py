@@ -46,3 +46,7 @@ class RequestRejectedError(ProviderError):
 
 class SignatureError(ProviderError):
     """A pushed webhook failed verification (signature, checksum, time window, replay)."""
+
+
+class ReplayedDeliveryError(SignatureError):
+    """A correctly signed delivery that was already processed (a retry or a replay)."""

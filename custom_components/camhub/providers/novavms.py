@@ -329,6 +329,26 @@ class NovaVMSClient:
         )
         return webhook_from(node)
 
+    async def async_fetch_webhook(self, webhook_id: str) -> Webhook:
+        """One webhook; the secret is included only for admin and owner keys."""
+        return webhook_from(await self._get(f"webhooks/{webhook_id}"))
+
+    async def async_update_webhook(
+        self, webhook_id: str, *, url: str, event_types: tuple[str, ...] = EVENT_TYPES
+    ) -> Webhook:
+        """Point a webhook at `url` for `event_types` and enable it (the secret stays)."""
+        node = await self._http.json(
+            "PATCH",
+            f"{API}webhooks/{webhook_id}",
+            json={"url": url, "event_types": list(event_types), "enabled": True},
+            headers=self._headers(),
+        )
+        return webhook_from(node)
+
+    async def async_delete_webhook(self, webhook_id: str) -> None:
+        """Delete a webhook (deliveries stop at once)."""
+        await self._http.request("DELETE", f"{API}webhooks/{webhook_id}", headers=self._headers())
+
     async def async_camera_image(self, camera_id: str) -> bytes:
         """The snapshot of the camera's newest event (NovaVMS has no live snapshot API)."""
         events = await self.async_fetch_events(camera_id=camera_id, limit=1)

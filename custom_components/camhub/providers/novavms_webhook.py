@@ -11,7 +11,7 @@ import hmac
 from typing import Final
 
 from .decode import Node, parse_body, parse_datetime, utcnow
-from .errors import SignatureError
+from .errors import ReplayedDeliveryError, SignatureError
 from .model import PushKind, PushMessage, Vendor
 from .novavms import alert_from, event_from
 
@@ -73,7 +73,7 @@ class NovaWebhookVerifier:
             raise SignatureError("novavms webhook: missing X-Webhook-ID")
         self._forget_before(now - self._max_age - MAX_SKEW)
         if delivery_id in self._seen:
-            raise SignatureError("novavms webhook: delivery already processed (replay)")
+            raise ReplayedDeliveryError("novavms webhook: delivery already processed (replay)")
         message = parse_novavms_webhook(body)
         if message.delivery_id not in {None, delivery_id}:
             raise SignatureError("novavms webhook: X-Webhook-ID differs from webhook_id")

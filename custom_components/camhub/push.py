@@ -1,0 +1,327 @@
+"""The push channel of one entry: its Home Assistant webhook, checks on every delivery, health.
+
+A delivery is answered at once: content type, size and signature are checked in the request
+(so forgeries get their status code), then the change it reports is applied in a background
+task. Nothing unverified reaches the coordinator. Refusals are logged as a warning at most
+once per reason every REFUSAL_LOG_EVERY (then at debug level), since anyone may post to a
+public URL as often as they like.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from http import HTTPStatus
+import logging
+from typing import Any, Final
+
+from aiohttp import ClientError, web
+from aiohttp.hdrs import METH_POST
+from homeassistant.components import webhook
+from homeassistant.const import (
+    CONTENT_TYPE_JSON,
+    EVENT_CORE_CONFIG_UPDATE,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from .const import CONF_PUSH_SECRET, CONF_PUSH_TARGET_ID, CONF_WEBHOOK_ID, DOMAIN, PUSH_MAX_BODY
+from .coordinator import CamHubCoordinator
+from .data import CamHubConfigEntry
+from .providers import AngelcamClient, NovaVMSClient
+from .providers.angelcam_webhook import SIGNATURE_HEADER, verified_angelcam_push
+from .providers.errors import (
+    AuthenticationError,
+    ProtocolError,
+    ProviderError,
+    RateLimitedError,
+    ReplayedDeliveryError,
+    SignatureError,
+)
+from .providers.model import PushKind, PushMessage
+from .providers.novavms_webhook import NovaWebhookVerifier
+from .push_apply import PushEffects
+from .push_vendor import (
+    ISSUE_NEEDS_SECRET,
+    PushUnavailableError,
+    async_report,
+    async_vendor_target,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+REFUSAL_LOG_EVERY: Final = timedelta(minutes=10)
+# Registration that failed for a passing reason (vendor down, budget spent) is tried again.
+REGISTER_RETRY: Final = timedelta(minutes=15)
+_READ_CHUNK: Final = 16 * 1024
+_STATUS_KINDS: Final = frozenset({PushKind.CAMERA_STATUS, PushKind.ARROW_STATUS, PushKind.ARMING})
+
+
+class RefusalLog:
+    """Logs a refused delivery as a warning once per reason and period, else at debug."""
+
+    def __init__(self, now: Callable[[], datetime] = dt_util.utcnow) -> None:
+        """Nothing logged yet."""
+        self._now = now
+        self._last: dict[str, datetime] = {}
+
+    def log(self, name: str, status: int, reason: str, remote: str | None) -> None:
+        """Record one refusal with its status and a secret-free reason."""
+        now = self._now()
+        last = self._last.get(reason)
+        level = logging.DEBUG
+        if last is None or now - last >= REFUSAL_LOG_EVERY:
+            self._last[reason] = now
+            level = logging.WARNING
+        _LOGGER.log(level, "%s: push refused (%s) from %s: %s", name, status, remote, reason)
+
+
+class TokenMemory:
+    """Angelcam signatures seen while still valid: the same JWT twice is a replay."""
+
+    def __init__(self, keep_for: timedelta = timedelta(minutes=5), size: int = 4096) -> None:
+        """Remember tokens for `keep_for` (longer than their 3-minute window), `size` at most."""
+        self._keep_for = keep_for
+        self._size = size
+        self._seen: OrderedDict[str, datetime] = OrderedDict()
+
+    def seen(self, token: str, now: datetime) -> bool:
+        """Whether `token` came before; remembers it either way."""
+        while self._seen and next(iter(self._seen.values())) < now - self._keep_for:
+            self._seen.popitem(last=False)
+        if token in self._seen:
+            return True
+        self._seen[token] = now
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        return False
+
+
+@dataclass(slots=True)
+class _Seen:
+    """Deliveries an entry accepted lately (per secret): its replay guards."""
+
+    secret: str
+    nova: NovaWebhookVerifier
+    tokens: TokenMemory
+
+
+DATA_SEEN: HassKey[dict[str, _Seen]] = HassKey(f"{DOMAIN}_push_seen")
+
+
+async def _read_limited(request: web.Request, limit: int) -> bytes | None:
+    """The body, or None when it is longer than `limit` (read no further than that)."""
+    # Taken once: a cloudhook's MockRequest hands out a new reader on every access.
+    stream = request.content
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(_READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class PushChannel:
+    """One entry's webhook: receives, verifies and applies pushes; registers with the vendor."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: CamHubConfigEntry,
+        coordinator: CamHubCoordinator,
+        client: AngelcamClient | NovaVMSClient,
+    ) -> None:
+        """Nothing registered until async_start."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.client = client
+        self.webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+        # The URL the vendor delivers to, once it accepted it.
+        self.url: str | None = None
+        self.problem: PushUnavailableError | None = None
+        self.accepted = 0
+        self.refused = 0
+        self._effects = PushEffects(hass, coordinator)
+        self._refusals = RefusalLog()
+        # Cancels the pending retry of a registration that failed for a passing reason.
+        self._retry: Callable[[], None] | None = None
+        self._registering = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Listen on the webhook now; tell the vendor about it in the background."""
+        webhook.async_register(
+            self.hass,
+            DOMAIN,
+            f"CamHub {self.entry.title}",
+            self.webhook_id,
+            self._async_handle,
+            allowed_methods=[METH_POST],
+        )
+        self.entry.async_on_unload(self._async_stop)
+        # A new external URL (or cloud) may make push possible, or move it.
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, self._core_config_updated)
+        )
+        # Home Assistant stopping unloads nothing: the retry timer must go then too.
+        self.entry.async_on_unload(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._async_stop)
+        )
+        self._schedule_register()
+
+    @callback
+    def _async_stop(self, _event: Event[Any] | None = None) -> None:
+        webhook.async_unregister(self.hass, self.webhook_id)
+        self._cancel_retry()
+
+    @callback
+    def _core_config_updated(self, _event: Event[Any]) -> None:
+        self._schedule_register()
+
+    @callback
+    def _schedule_register(self, _now: datetime | None = None) -> None:
+        self._cancel_retry()
+        # Tracked (not background): a few requests, and startup may as well include them.
+        self.entry.async_create_task(
+            self.hass, self.async_register(), f"{DOMAIN} push registration"
+        )
+
+    @callback
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry()
+            self._retry = None
+
+    @callback
+    def _retry_in(self, delay: timedelta) -> None:
+        self._cancel_retry()
+        self._retry = async_call_later(self.hass, delay, self._schedule_register)
+
+    async def async_register(self) -> None:
+        """Make the vendor deliver to our webhook; on trouble, a repair issue or a retry."""
+        # A URL change and a retry may coincide: two at once would create two methods.
+        async with self._registering:
+            await self._async_register()
+
+    async def _async_register(self) -> None:
+        try:
+            target = await async_vendor_target(self.hass, self.entry, self.client)
+        except PushUnavailableError as problem:
+            self.url, self.problem = None, problem
+            async_report(self.hass, self.entry, problem)
+            _LOGGER.info("%s: push unavailable (%s); polling continues", self.entry.title, problem)
+            if problem.issue == ISSUE_NEEDS_SECRET and CONF_PUSH_SECRET in self.entry.data:
+                # The user cleared the secret they pasted: deliveries signed with it stop counting.
+                data = {k: v for k, v in self.entry.data.items() if k != CONF_PUSH_SECRET}
+                self.hass.config_entries.async_update_entry(self.entry, data=data)
+            return
+        except AuthenticationError:
+            # The coordinator's next poll starts reauthentication.
+            return
+        except RateLimitedError as err:
+            # No room in the budget now: try again once the vendor's wait is over.
+            self._retry_in(timedelta(seconds=max(err.retry_after, 1.0)))
+            return
+        except ProviderError as err:
+            _LOGGER.warning("%s: could not set up push, retrying: %s", self.entry.title, err)
+            self._retry_in(REGISTER_RETRY)
+            return
+        self._cancel_retry()
+        self.url, self.problem = target.url, None
+        async_report(self.hass, self.entry, None)
+        if (
+            self.entry.data.get(CONF_PUSH_SECRET) != target.secret
+            or self.entry.data.get(CONF_PUSH_TARGET_ID) != target.target_id
+        ):
+            self.hass.config_entries.async_update_entry(
+                self.entry,
+                data={
+                    **self.entry.data,
+                    CONF_PUSH_SECRET: target.secret,
+                    CONF_PUSH_TARGET_ID: target.target_id,
+                },
+            )
+
+    # -- deliveries ------------------------------------------------------------------------
+
+    def _verify(self, body: bytes, headers: Mapping[str, str]) -> PushMessage:
+        secret = self.entry.data.get(CONF_PUSH_SECRET)
+        if not secret:
+            raise SignatureError("push is not set up yet")
+        seen = self._seen(secret)
+        if isinstance(self.client, AngelcamClient):
+            message = verified_angelcam_push(body, headers, secret, now=dt_util.utcnow())
+            if seen.tokens.seen(headers[SIGNATURE_HEADER], dt_util.utcnow()):
+                self._repeated_status(message)
+                raise ReplayedDeliveryError("angelcam webhook: signature already used")
+            return message
+        return seen.nova.verify(body, headers)
+
+    def _seen(self, secret: str) -> _Seen:
+        """What this entry received lately; kept across reloads, so a reload opens no replays."""
+        store = self.hass.data.setdefault(DATA_SEEN, {})
+        seen = store.get(self.entry.entry_id)
+        if seen is None or seen.secret != secret:
+            nova = NovaWebhookVerifier(secret, now=dt_util.utcnow)
+            seen = store[self.entry.entry_id] = _Seen(secret, nova, TokenMemory())
+        return seen
+
+    def _repeated_status(self, message: PushMessage) -> None:
+        """A status or arming message repeated within a second carries the same token.
+
+        It may be a replay, or the state really went back (offline, online, offline): such
+        bodies carry no id or time. Only the API can tell; the refresh is debounced.
+        """
+        if message.kind in _STATUS_KINDS:
+            self.entry.async_create_background_task(
+                self.hass, self.coordinator.async_request_refresh(), f"{DOMAIN} recheck"
+            )
+
+    def _refuse(self, request: web.Request, status: HTTPStatus, reason: str) -> web.Response:
+        self.refused += 1
+        # A cloudhook's MockRequest has no remote address.
+        self._refusals.log(self.entry.title, status, reason, getattr(request, "remote", None))
+        return web.Response(status=status)
+
+    async def _async_handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        content_type = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != CONTENT_TYPE_JSON:
+            return self._refuse(request, HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "not JSON")
+        length = request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > PUSH_MAX_BODY:
+            return self._refuse(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+        try:
+            body = await _read_limited(request, PUSH_MAX_BODY)
+        except ClientError:
+            return self._refuse(request, HTTPStatus.BAD_REQUEST, "body not readable")
+        if body is None:
+            return self._refuse(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+        try:
+            message = self._verify(body, request.headers)
+        except ReplayedDeliveryError:
+            # A retry of something done already: acknowledged, so the vendor stops.
+            _LOGGER.debug("%s: repeated delivery ignored", self.entry.title)
+            return web.Response(status=HTTPStatus.OK)
+        except SignatureError as err:
+            return self._refuse(request, HTTPStatus.UNAUTHORIZED, str(err))
+        except ProtocolError as err:
+            return self._refuse(request, HTTPStatus.BAD_REQUEST, str(err))
+        self.accepted += 1
+        self.coordinator.async_note_push()
+        self.entry.async_create_background_task(
+            hass, self._effects.async_apply(message), f"{DOMAIN} push {message.kind}"
+        )
+        return web.Response(status=HTTPStatus.OK)
