@@ -62,6 +62,8 @@ async def test_pushes_about_unknown_cameras_and_places_change_nothing(
         _incident(incident_id=None, sensor_name=None),
         b'{"short_description": "Location Shop floor was armed.", "action": "arm"}',
         b'{"title": "Something", "action": "snooze", "invoker": "Bob"}',
+        # Garage is armed already.
+        b'{"short_description": "Location Garage was armed by Bob.", "action": "arm"}',
         b'{"camera_id": 999, "camera_name": "Gone", "online": false}',
         b'{"title": "A message type CamHub does not use"}',
     ]

@@ -10,6 +10,7 @@ from unittest.mock import AsyncMock, patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.cloud import CloudNotAvailable
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
@@ -122,6 +123,24 @@ async def test_cloudhook_is_used_when_cloud_is_connected_and_deleted_on_removal(
         assert len(methods) == 1
         assert await hass.config_entries.async_remove(entry.entry_id)
         delete.assert_awaited_once_with(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+async def test_cloud_without_a_cloudhook_falls_back_to_the_external_url(
+    hass: HomeAssistant, stack: SimulatorStack, freezer: FrozenDateTimeFactory
+) -> None:
+    hass.config.components.add("cloud")
+    await hass.config.async_update(external_url="http://127.0.0.1:9")
+    cloud = "homeassistant.components.cloud"
+    with (
+        patch(f"{cloud}.async_active_subscription", return_value=True),
+        patch(f"{cloud}.async_is_connected", return_value=True),
+        patch(f"{cloud}.async_get_or_create_cloudhook", side_effect=CloudNotAvailable),
+    ):
+        entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+        freezer.tick(timedelta(seconds=61))
+        await channel(entry).async_register()
+    assert channel(entry).url == f"http://127.0.0.1:9/api/webhook/{entry.data[CONF_WEBHOOK_ID]}"
+    assert CONF_CLOUDHOOK_URL not in entry.data
 
 
 async def test_removal_leaves_the_angelcam_method_the_api_cannot_delete(
