@@ -27,7 +27,8 @@ from custom_components.camhub.const import (
     DOMAIN,
 )
 from custom_components.camhub.providers.model import CameraEvent, Vendor
-from custom_components.camhub.push import RefusalLog, TokenMemory
+from custom_components.camhub.providers.recent import RecentKeys
+from custom_components.camhub.push import RefusalLog
 from custom_components.camhub.push_apply import event_types, novavms_event_type
 from custom_components.camhub.push_vendor import PushUnavailableError, async_webhook_url
 from simulator.angelcam_webhooks import SIGNATURE_HEADER, sign
@@ -252,16 +253,20 @@ def test_refusal_log_warns_once_per_reason_and_period(caplog: pytest.LogCaptureF
     ]
 
 
-def test_token_memory_forgets_after_the_window_and_beyond_its_size() -> None:
+def test_recent_keys_forget_after_the_window_and_beyond_their_size() -> None:
     now = dt_util.utcnow()
-    memory = TokenMemory(keep_for=timedelta(minutes=5), size=2)
-    assert not memory.seen("a", now)
-    assert memory.seen("a", now)
-    assert not memory.seen("a", now + timedelta(minutes=6))
-    assert not memory.seen("b", now + timedelta(minutes=6))
-    assert not memory.seen("c", now + timedelta(minutes=6))
+    memory = RecentKeys(timedelta(minutes=5), size=2)
+    assert not memory.known("a", now)
+    memory.remember("a", now)
+    assert memory.known("a", now)
+    later = now + timedelta(minutes=6)
+    assert not memory.known("a", later)
+    for key in ("a", "b", "c"):
+        memory.remember(key, later)
     # Only two are kept: the oldest went.
-    assert not memory.seen("a", now + timedelta(minutes=6))
+    assert len(memory) == 2
+    assert not memory.known("a", later)
+    assert memory.known("c", later)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ public URL as often as they like.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +45,7 @@ from .providers.errors import (
 )
 from .providers.model import PushKind, PushMessage
 from .providers.novavms_webhook import NovaWebhookVerifier
+from .providers.recent import RecentKeys
 from .push_apply import PushEffects
 from .push_vendor import (
     ISSUE_NEEDS_SECRET,
@@ -60,6 +60,9 @@ REFUSAL_LOG_EVERY: Final = timedelta(minutes=10)
 # Registration that failed for a passing reason (vendor down, budget spent) is tried again.
 REGISTER_RETRY: Final = timedelta(minutes=15)
 _READ_CHUNK: Final = 16 * 1024
+# Angelcam signatures are remembered longer than their 3-minute window: the same JWT twice
+# is a replay.
+TOKEN_MEMORY: Final = timedelta(minutes=5)
 _STATUS_KINDS: Final = frozenset({PushKind.CAMERA_STATUS, PushKind.ARROW_STATUS, PushKind.ARMING})
 
 
@@ -82,34 +85,13 @@ class RefusalLog:
         _LOGGER.log(level, "%s: push refused (%s) from %s: %s", name, status, remote, reason)
 
 
-class TokenMemory:
-    """Angelcam signatures seen while still valid: the same JWT twice is a replay."""
-
-    def __init__(self, keep_for: timedelta = timedelta(minutes=5), size: int = 4096) -> None:
-        """Remember tokens for `keep_for` (longer than their 3-minute window), `size` at most."""
-        self._keep_for = keep_for
-        self._size = size
-        self._seen: OrderedDict[str, datetime] = OrderedDict()
-
-    def seen(self, token: str, now: datetime) -> bool:
-        """Whether `token` came before; remembers it either way."""
-        while self._seen and next(iter(self._seen.values())) < now - self._keep_for:
-            self._seen.popitem(last=False)
-        if token in self._seen:
-            return True
-        self._seen[token] = now
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return False
-
-
 @dataclass(slots=True)
 class _Seen:
     """Deliveries an entry accepted lately (per secret): its replay guards."""
 
     secret: str
     nova: NovaWebhookVerifier
-    tokens: TokenMemory
+    tokens: RecentKeys
 
 
 DATA_SEEN: HassKey[dict[str, _Seen]] = HassKey(f"{DOMAIN}_push_seen")
@@ -262,9 +244,11 @@ class PushChannel:
         seen = self._seen(secret)
         if isinstance(self.client, AngelcamClient):
             message = verified_angelcam_push(body, headers, secret, now=dt_util.utcnow())
-            if seen.tokens.seen(headers[SIGNATURE_HEADER], dt_util.utcnow()):
+            token, now = headers[SIGNATURE_HEADER], dt_util.utcnow()
+            if seen.tokens.known(token, now):
                 self._repeated_status(message)
                 raise ReplayedDeliveryError("angelcam webhook: signature already used")
+            seen.tokens.remember(token, now)
             return message
         return seen.nova.verify(body, headers)
 
@@ -274,7 +258,7 @@ class PushChannel:
         seen = store.get(self.entry.entry_id)
         if seen is None or seen.secret != secret:
             nova = NovaWebhookVerifier(secret, now=dt_util.utcnow)
-            seen = store[self.entry.entry_id] = _Seen(secret, nova, TokenMemory())
+            seen = store[self.entry.entry_id] = _Seen(secret, nova, RecentKeys(TOKEN_MEMORY))
         return seen
 
     def _repeated_status(self, message: PushMessage) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -14,6 +13,7 @@ from .decode import Node, parse_body, parse_datetime, utcnow
 from .errors import ReplayedDeliveryError, SignatureError
 from .model import PushKind, PushMessage, Vendor
 from .novavms import alert_from, event_from
+from .recent import RecentKeys
 
 # The manual names the header X-Webhook-Signature; one troubleshooting page X-NovaVMS-Signature.
 SIGNATURE_HEADERS: Final = ("X-Webhook-Signature", "X-NovaVMS-Signature")
@@ -49,8 +49,8 @@ class NovaWebhookVerifier:
         self._secret = secret
         self._now = now
         self._max_age = max_age
-        self._memory = memory
-        self._seen: OrderedDict[str, datetime] = OrderedDict()
+        # Ids older than the window can never pass the timestamp check again.
+        self._seen = RecentKeys(max_age + MAX_SKEW, memory)
 
     def __repr__(self) -> str:
         return f"NovaWebhookVerifier(seen={len(self._seen)})"
@@ -71,15 +71,12 @@ class NovaWebhookVerifier:
         delivery_id = headers.get(ID_HEADER)
         if not delivery_id:
             raise SignatureError("novavms webhook: missing X-Webhook-ID")
-        self._forget_before(now - self._max_age - MAX_SKEW)
-        if delivery_id in self._seen:
+        if self._seen.known(delivery_id, now):
             raise ReplayedDeliveryError("novavms webhook: delivery already processed (replay)")
         message = parse_novavms_webhook(body)
         if message.delivery_id not in {None, delivery_id}:
             raise SignatureError("novavms webhook: X-Webhook-ID differs from webhook_id")
-        self._seen[delivery_id] = now
-        while len(self._seen) > self._memory:
-            self._seen.popitem(last=False)
+        self._seen.remember(delivery_id, now)
         return message
 
     @staticmethod
@@ -90,11 +87,6 @@ class NovaWebhookVerifier:
             return parse_datetime(value)
         except ValueError:
             raise SignatureError("novavms webhook: unreadable X-Webhook-Timestamp") from None
-
-    def _forget_before(self, cutoff: datetime) -> None:
-        # Ids older than the window can never pass the timestamp check again.
-        while self._seen and next(iter(self._seen.values())) < cutoff:
-            self._seen.popitem(last=False)
 
 
 def push_from(node: Node) -> PushMessage:
