@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 import logging
+import math
 from typing import Any, Final
 
 from aiohttp import ClientError, web
@@ -48,6 +49,7 @@ from .providers.novavms_webhook import NovaWebhookVerifier
 from .providers.recent import RecentKeys
 from .push_apply import PushEffects
 from .push_vendor import (
+    ISSUE_FAILING,
     ISSUE_NEEDS_SECRET,
     PushUnavailableError,
     async_report,
@@ -57,8 +59,20 @@ from .push_vendor import (
 _LOGGER = logging.getLogger(__name__)
 
 REFUSAL_LOG_EVERY: Final = timedelta(minutes=10)
-# Registration that failed for a passing reason (vendor down, budget spent) is tried again.
-REGISTER_RETRY: Final = timedelta(minutes=15)
+# A registration that failed for a passing reason (vendor down, bad answer) is tried again
+# after each of these waits in turn, then every last one; success starts over.
+REGISTER_BACKOFF: Final = (
+    timedelta(seconds=30),
+    timedelta(minutes=1),
+    timedelta(minutes=2),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+)
+REGISTER_RETRY: Final = REGISTER_BACKOFF[-1]
+# A poll older than this when push starts may have missed changes that no push carried.
+CATCH_UP_AFTER: Final = timedelta(seconds=10)
+# What a delivery that arrives during a registration attempt is told to wait for.
+PENDING_RETRY_AFTER: Final = REGISTER_BACKOFF[0]
 _READ_CHUNK: Final = 16 * 1024
 # Angelcam signatures are remembered longer than their 3-minute window: the same JWT twice
 # is a replay.
@@ -136,7 +150,11 @@ class PushChannel:
         self._refusals = RefusalLog()
         # Cancels the pending retry of a registration that failed for a passing reason.
         self._retry: Callable[[], None] | None = None
+        self._retry_at: datetime | None = None
+        # Registrations that failed in a row (the backoff step; reset on success).
+        self.failures = 0
         self._registering = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -175,7 +193,7 @@ class PushChannel:
     def _schedule_register(self, _now: datetime | None = None) -> None:
         self._cancel_retry()
         # Tracked (not background): a few requests, and startup may as well include them.
-        self.entry.async_create_task(
+        self._task = self.entry.async_create_task(
             self.hass, self.async_register(), f"{DOMAIN} push registration"
         )
 
@@ -183,12 +201,38 @@ class PushChannel:
     def _cancel_retry(self) -> None:
         if self._retry is not None:
             self._retry()
-            self._retry = None
+            self._retry = self._retry_at = None
 
     @callback
     def _retry_in(self, delay: timedelta) -> None:
         self._cancel_retry()
+        self._retry_at = dt_util.utcnow() + delay
         self._retry = async_call_later(self.hass, delay, self._schedule_register)
+
+    @property
+    def pending(self) -> bool:
+        """Whether a registration is running or will be tried again by itself."""
+        running = self._task is not None and not self._task.done()
+        return running or self._registering.locked() or self._retry is not None
+
+    def _pending_wait(self) -> int:
+        """Seconds a delivery refused while registration is pending should wait (Retry-After)."""
+        if self._retry_at is None:
+            return int(PENDING_RETRY_AFTER.total_seconds())
+        return max(1, math.ceil((self._retry_at - dt_util.utcnow()).total_seconds()))
+
+    @callback
+    def _failed(self, err: ProviderError) -> None:
+        """Retry after the next backoff step; once the last step failed too, say so in a repair."""
+        self.failures += 1
+        delay = REGISTER_BACKOFF[min(self.failures, len(REGISTER_BACKOFF)) - 1]
+        _LOGGER.warning(
+            "%s: could not set up push, retrying in %s: %s", self.entry.title, delay, err
+        )
+        if self.failures > len(REGISTER_BACKOFF):
+            self.problem = PushUnavailableError(ISSUE_FAILING)
+            async_report(self.hass, self.entry, self.problem)
+        self._retry_in(delay)
 
     async def async_register(self) -> None:
         """Make the vendor deliver to our webhook; on trouble, a repair issue or a retry."""
@@ -198,7 +242,9 @@ class PushChannel:
 
     async def _async_register(self) -> None:
         try:
-            target = await async_vendor_target(self.hass, self.entry, self.client)
+            target = await async_vendor_target(
+                self.hass, self.entry, self.client, then=math.ceil(self.coordinator.poll_cost)
+            )
         except PushUnavailableError as problem:
             self.url, self.problem = None, problem
             async_report(self.hass, self.entry, problem)
@@ -216,10 +262,10 @@ class PushChannel:
             self._retry_in(timedelta(seconds=max(err.retry_after, 1.0)))
             return
         except ProviderError as err:
-            _LOGGER.warning("%s: could not set up push, retrying: %s", self.entry.title, err)
-            self._retry_in(REGISTER_RETRY)
+            self._failed(err)
             return
         self._cancel_retry()
+        self.failures = 0
         self.url, self.problem = target.url, None
         async_report(self.hass, self.entry, None)
         if (
@@ -234,6 +280,22 @@ class PushChannel:
                     CONF_PUSH_TARGET_ID: target.target_id,
                 },
             )
+            self._catch_up()
+
+    @callback
+    def _catch_up(self) -> None:
+        """Pushes start only now: what changed since the last poll came by no push.
+
+        For a new Angelcam entry that poll was setup's, a minute or more ago (the first
+        registration waits for room in the minute's budget), and the next one may be many
+        minutes away; one poll now closes the gap. A poll that just ran leaves none.
+        """
+        data = self.coordinator.data
+        if data is not None and dt_util.utcnow() - data.fetched_at <= CATCH_UP_AFTER:
+            return
+        self.entry.async_create_task(
+            self.hass, self.coordinator.async_refresh(), f"{DOMAIN} catch-up"
+        )
 
     # -- deliveries ------------------------------------------------------------------------
 
@@ -293,6 +355,11 @@ class PushChannel:
             return self._refuse(request, HTTPStatus.BAD_REQUEST, "body not readable")
         if body is None:
             return self._refuse(request, HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "body too large")
+        if not self.entry.data.get(CONF_PUSH_SECRET) and self.pending:
+            # Not refused for good: the vendor keeps it and delivers again once we can check it.
+            response = self._refuse(request, HTTPStatus.SERVICE_UNAVAILABLE, "push being set up")
+            response.headers["Retry-After"] = str(self._pending_wait())
+            return response
         try:
             message = self._verify(body, request.headers)
         except ReplayedDeliveryError:

@@ -63,7 +63,8 @@ NOVAVMS_WEBHOOK_NAME: Final = "Home Assistant (CamHub)"
 ISSUE_UNREACHABLE: Final = "push_unreachable"
 ISSUE_NEEDS_SECRET: Final = "push_needs_secret"  # noqa: S105 - an issue key
 ISSUE_NOT_PERMITTED: Final = "push_not_permitted"
-ISSUES: Final = (ISSUE_UNREACHABLE, ISSUE_NEEDS_SECRET, ISSUE_NOT_PERMITTED)
+ISSUE_FAILING: Final = "push_failing"
+ISSUES: Final = (ISSUE_UNREACHABLE, ISSUE_NEEDS_SECRET, ISSUE_NOT_PERMITTED, ISSUE_FAILING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,15 +139,21 @@ async def async_webhook_url(hass: HomeAssistant, entry: CamHubConfigEntry) -> st
 
 
 async def async_angelcam_target(
-    hass: HomeAssistant, entry: CamHubConfigEntry, client: AngelcamClient, url: str
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    client: AngelcamClient,
+    url: str,
+    *,
+    then: int = 0,
 ) -> PushTarget:
     """Create or update our notification method and its rules; keep its signature key.
 
     The first registration costs a request per rule: it waits for a minute with room for
-    it beside what polling and the user need (RateLimitedError: try after a later poll).
+    it and the `then` requests that follow it (the poll that catches up on what no push
+    carried yet) beside what the user needs (RateLimitedError: try after a later poll).
     """
     first = entry.data.get(CONF_PUSH_TARGET_ID) is None
-    needed = 3 + len(ANGELCAM_MESSAGE_TYPES) if first else 2
+    needed = 3 + len(ANGELCAM_MESSAGE_TYPES) + then if first else 2
     remaining = client.budget.remaining_minute
     if remaining is not None and remaining - MINUTE_RESERVE < needed:
         raise RateLimitedError("angelcam: no room this minute to register push", 60.0)
@@ -205,12 +212,19 @@ async def _async_admin_secret(client: NovaVMSClient, webhook_id: str) -> str | N
 
 
 async def async_vendor_target(
-    hass: HomeAssistant, entry: CamHubConfigEntry, client: AngelcamClient | NovaVMSClient
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    client: AngelcamClient | NovaVMSClient,
+    *,
+    then: int = 0,
 ) -> PushTarget:
-    """Register our webhook with the entry's vendor (PushUnavailableError / ProviderError)."""
+    """Register our webhook with the entry's vendor (PushUnavailableError / ProviderError).
+
+    `then`: requests spent right after a first registration, kept room for in the budget.
+    """
     url = await async_webhook_url(hass, entry)
     if isinstance(client, AngelcamClient):
-        return await async_angelcam_target(hass, entry, client, url)
+        return await async_angelcam_target(hass, entry, client, url, then=then)
     return await async_novavms_target(entry, client, url)
 
 
