@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
@@ -14,6 +14,7 @@ from simulator.control import FaultInjector, RequestLog, SimClock
 from simulator.novavms import NovaState, create_app as create_nova_app
 from simulator.opencamera import OpenCameraState, create_app as create_opencamera_app
 from simulator.scenario import build_novavms, build_opencameras, secret
+from tests.novavms_contract import validating_middleware
 
 from .angelcam_support import Angel, running
 
@@ -67,6 +68,8 @@ class Sim:
     log: RequestLog
     faults: FaultInjector
     clock: SimClock
+    # "METHOD /path status" of every answer checked against the contract.
+    validated: list[str] = field(default_factory=list)
 
     def key(self, role: str) -> dict[str, str]:
         """Authorization header of the demo scenario's key for ``role``."""
@@ -75,12 +78,18 @@ class Sim:
 
 @pytest.fixture
 async def nova(serve: Serve, clock: SimClock) -> AsyncIterator[Sim]:
-    """The demo NovaVMS organisation on a frozen clock."""
+    """The demo NovaVMS organisation on a frozen clock; every API answer checked by contract."""
     state = build_novavms("demo", clock)
     log, faults = RequestLog(clock), FaultInjector()
-    url = await serve(create_nova_app(state, log, faults))
-    yield Sim(url, state, log, faults, clock)
+    app = create_nova_app(state, log, faults)
+    problems: list[str] = []
+    sim = Sim("", state, log, faults, clock)
+    # Inside the request log and fault injection, outside the vendor's own middleware.
+    app.middlewares.insert(1, validating_middleware(sim.validated, problems))
+    sim.url = await serve(app)
+    yield sim
     await state.close()
+    assert problems == [], "simulator answers outside tests/specs/novavms-openapi.yaml"
 
 
 @dataclass

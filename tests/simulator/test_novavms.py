@@ -18,6 +18,8 @@ import av
 from PIL import Image
 import pytest
 
+from tests.novavms_contract import validate_delivery
+
 from .conftest import Serve, Sim
 
 type Json = dict[str, Any]
@@ -693,6 +695,8 @@ def verify(
     """Check a delivery independently: HMAC-SHA256 hex of the raw body, ids and timestamp."""
     expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers[name], expected)
+    # By contract: the webhook headers and envelope of tests/specs/novavms-openapi.yaml.
+    validate_delivery({**headers, "X-Webhook-Signature": headers[name]}, raw)
     envelope: Json = json.loads(raw)
     assert envelope["webhook_id"] == headers["X-Webhook-ID"]
     assert envelope["timestamp"] == headers["X-Webhook-Timestamp"]
