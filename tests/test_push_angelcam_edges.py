@@ -10,17 +10,14 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camhub.const import CONF_PUSH_SECRET, CONF_WEBHOOK_ID
-from custom_components.camhub.push import REGISTER_RETRY
 from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.stack import SimulatorStack
 
-from .conftest import angelcam_data, async_add_entry
 from .health_support import entity_id
 from .push_support import channel, incidents
 from .test_push_angelcam import _headers, _incident
@@ -122,30 +119,6 @@ async def test_a_chunked_body_is_cut_off_at_the_limit(
     )
     assert response.status == 413
     assert channel(angelcam_entry).refused == 1
-
-
-async def test_registration_failure_is_retried_later(
-    hass: HomeAssistant,
-    stack: SimulatorStack,
-    freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    assert await async_setup_component(hass, "http", {})
-    hass.config.api = None
-    entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
-    # Until then, nothing is set up to check deliveries against.
-    assert CONF_PUSH_SECRET not in entry.data
-    stack.angelcam.faults.add("status5xx", count=1, path_prefix="/v1/rts/notifications/")
-    freezer.tick(timedelta(seconds=61))
-    await hass.config.async_update(external_url="http://127.0.0.1:9")
-    await hass.async_block_till_done()
-    assert channel(entry).url is None
-    assert "could not set up push, retrying" in caplog.text
-    freezer.tick(REGISTER_RETRY)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
-    assert channel(entry).url is not None
-    assert entry.data[CONF_PUSH_SECRET]
 
 
 async def test_rejected_token_leaves_push_to_reauthentication(

@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.camhub.const import (
     CONF_CLOUDHOOK_URL,
     CONF_PUSH_SECRET,
+    CONF_PUSH_TARGET_ID,
     CONF_VENDOR,
     CONF_WEBHOOK_ID,
     DOMAIN,
@@ -30,11 +31,15 @@ from custom_components.camhub.providers.model import CameraEvent, Vendor
 from custom_components.camhub.providers.recent import RecentKeys
 from custom_components.camhub.push import RefusalLog
 from custom_components.camhub.push_apply import event_types, novavms_event_type
-from custom_components.camhub.push_vendor import PushUnavailableError, async_webhook_url
+from custom_components.camhub.push_vendor import (
+    PushUnavailableError,
+    async_remove_push,
+    async_webhook_url,
+)
 from simulator.angelcam_webhooks import SIGNATURE_HEADER, sign
 from simulator.stack import SimulatorStack
 
-from .conftest import angelcam_data, async_add_entry
+from .conftest import angelcam_data, async_add_entry, novavms_data
 from .push_support import channel
 
 CLOUDHOOK = "https://hooks.nabu.casa/camhub-test"
@@ -289,3 +294,39 @@ def test_novavms_event_types(kind: str, tags: tuple[str, ...], expected: str) ->
 def test_only_push_vendors_have_event_types() -> None:
     assert event_types(Vendor.OPENCAMERA) == ()
     assert event_types(Vendor.ANGELCAM) == ("motion", "incident")
+
+
+async def test_removal_carries_on_when_the_cloud_is_gone(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    hass.config.components.add("cloud")
+    entry = _entry("novavms", "https://novavms.example.org")
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_CLOUDHOOK_URL: CLOUDHOOK}
+    )
+    delete = AsyncMock(side_effect=CloudNotAvailable)
+    with (
+        patch("homeassistant.components.cloud.async_delete_cloudhook", delete),
+        caplog.at_level(logging.DEBUG, logger="custom_components.camhub"),
+    ):
+        await async_remove_push(hass, entry)
+    delete.assert_awaited_once_with(hass, "hook")
+    assert "cloudhook not deleted (cloud unavailable)" in caplog.text
+
+
+async def test_removal_tells_when_the_vendor_webhook_could_not_be_deleted(
+    hass: HomeAssistant, stack: SimulatorStack, caplog: pytest.LogCaptureFixture
+) -> None:
+    org = stack.credentials()["novavms"]["org_id"]
+    assert await async_setup_component(hass, "http", {})
+    entry = await async_add_entry(hass, novavms_data(stack), f"novavms:{org}")
+    assert entry.data[CONF_PUSH_TARGET_ID] in stack.novavms.state.webhooks
+    stack.novavms.faults.add("status5xx", path_prefix="/api/v1/webhooks/", method="DELETE")
+    with caplog.at_level(logging.INFO, logger="custom_components.camhub"):
+        assert await hass.config_entries.async_remove(entry.entry_id)
+        await hass.async_block_till_done()
+    assert stack.log.count(vendor="novavms", method="DELETE", status=503) == 1
+    assert "the vendor webhook could not be deleted" in caplog.text
+    # It stays on the account; nothing pretends otherwise.
+    assert entry.data[CONF_PUSH_TARGET_ID] in stack.novavms.state.webhooks

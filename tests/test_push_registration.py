@@ -47,12 +47,17 @@ def _issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, f"push_failing_{entry.entry_id}")
 
 
+async def _angelcam_without_url(hass: HomeAssistant, stack: SimulatorStack) -> MockConfigEntry:
+    """Alice's entry where push has no URL to register (no external URL, no local API)."""
+    assert await async_setup_component(hass, "http", {})
+    hass.config.api = None
+    return await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+
+
 async def test_a_5xx_during_registration_is_retried_within_a_minute(
     hass: HomeAssistant, stack: SimulatorStack, freezer: FrozenDateTimeFactory
 ) -> None:
-    assert await async_setup_component(hass, "http", {})
-    hass.config.api = None
-    entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+    entry = await _angelcam_without_url(hass, stack)
     stack.angelcam.faults.add("status5xx", count=1, status=502, path_prefix=NOTIFICATIONS)
     freezer.tick(timedelta(seconds=61))
     await hass.config.async_update(external_url="http://127.0.0.1:9")
@@ -152,9 +157,7 @@ async def test_a_registration_without_a_retry_refuses_unsigned_pushes(
     hass: HomeAssistant, stack: SimulatorStack, hass_client_no_auth: ClientSessionGenerator
 ) -> None:
     """Push is unavailable (no URL): nothing will register by itself, so nothing is deferred."""
-    assert await async_setup_component(hass, "http", {})
-    hass.config.api = None
-    entry = await async_add_entry(hass, angelcam_data(stack), "angelcam:1:1")
+    entry = await _angelcam_without_url(hass, stack)
     http = await hass_client_no_auth()
     assert not channel(entry).pending
     response = await http.post(
