@@ -12,8 +12,7 @@ import pytest
 from custom_components.camhub.providers.budget import RequestBudget
 from custom_components.camhub.providers.errors import OffOriginError, ProtocolError
 from custom_components.camhub.providers.http import HttpCore, origin_of, origin_text
-
-from ..two_hosts import JPEG, Elsewhere, serve_elsewhere
+from tests.two_hosts import JPEG, Elsewhere, serve_elsewhere
 
 SECRET = {"X-Token": "tok-secret"}
 

@@ -21,8 +21,8 @@ from custom_components.camhub.providers.budget import Limit, RequestBudget
 from custom_components.camhub.providers.errors import OffOriginError
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
+from tests.two_hosts import JPEG, Elsewhere, serve_elsewhere
 
-from ..two_hosts import JPEG, Elsewhere, serve_elsewhere
 from .conftest import Factory
 
 
