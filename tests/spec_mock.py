@@ -85,12 +85,11 @@ def example_of(schema: Any, depth: int = 0) -> Any:
 
 
 def _answer(operation: dict[str, Any]) -> tuple[int, Any]:
-    for code, response in sorted(operation.get("responses", {}).items(), key=lambda i: str(i[0])):
+    for code, declared in sorted(operation.get("responses", {}).items(), key=lambda i: str(i[0])):
         status = int(code) if str(code).isdigit() else 0
         if not 200 <= status < 300:
             continue
-        response = _resolve(response)
-        content = (response.get("content") or {}).get("application/json")
+        content = (_resolve(declared).get("content") or {}).get("application/json")
         if content is None:
             return status, None
         if "example" in content:
