@@ -20,6 +20,8 @@ from typing import Any, Final
 from aiohttp import web
 import yaml
 
+from tests.two_hosts import serve_app
+
 SPEC: Final = Path(__file__).parent / "specs" / "angelcam-openapi.yml"
 EXAMPLE_NEXT: Final = "http://example.com/v1/"
 _PLACEHOLDERS: Final[dict[str, Any]] = {
@@ -136,11 +138,6 @@ async def serve_spec_mock() -> AsyncIterator[SpecMock]:
     mock = SpecMock()
     app = web.Application()
     app.add_routes(_routes(mock))
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        mock.url = f"http://127.0.0.1:{runner.addresses[0][1]}/v1/"
+    async with serve_app(app) as origin:
+        mock.url = f"{origin}/v1/"
         yield mock
-    finally:
-        await runner.cleanup()

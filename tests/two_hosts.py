@@ -76,6 +76,18 @@ ELSEWHERE_KEY: Final = web.AppKey("elsewhere", Elsewhere)
 
 
 @asynccontextmanager
+async def serve_app(app: web.Application, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """Serve `app` on `host` (any free port) until the block ends; yields its origin."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, 0).start()
+        yield f"http://{host}:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
 async def serve_elsewhere() -> AsyncIterator[Elsewhere]:
     """Run the second origin on 127.0.0.2 (any free port) until the block ends."""
     allow_second_host()
@@ -83,11 +95,6 @@ async def serve_elsewhere() -> AsyncIterator[Elsewhere]:
     app = web.Application()
     app[ELSEWHERE_KEY] = elsewhere
     app.router.add_route("*", "/{tail:.*}", _answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, HOST, 0).start()
-        elsewhere.origin = f"http://{HOST}:{runner.addresses[0][1]}"
+    async with serve_app(app, HOST) as origin:
+        elsewhere.origin = origin
         yield elsewhere
-    finally:
-        await runner.cleanup()

@@ -30,6 +30,7 @@ from custom_components.camhub.providers.model import (
     PlaybackStream,
     StreamUrl,
 )
+from tests.two_hosts import serve_app
 
 from . import samples
 from .test_mapping_fuzz import _paths, _replace, json_values
@@ -131,14 +132,9 @@ async def server(socket_enabled: None) -> AsyncIterator[Server]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    state.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
+    async with serve_app(app) as origin:
+        state.url = origin
         yield state
-    finally:
-        await runner.cleanup()
 
 
 @pytest.fixture

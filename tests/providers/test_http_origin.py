@@ -12,7 +12,7 @@ import pytest
 from custom_components.camhub.providers.budget import RequestBudget
 from custom_components.camhub.providers.errors import OffOriginError, ProtocolError
 from custom_components.camhub.providers.http import HttpCore, origin_of, origin_text
-from tests.two_hosts import JPEG, Elsewhere, serve_elsewhere
+from tests.two_hosts import JPEG, Elsewhere, serve_app, serve_elsewhere
 
 SECRET = {"X-Token": "tok-secret"}
 
@@ -43,13 +43,8 @@ async def api(elsewhere: Elsewhere) -> AsyncIterator[tuple[str, list[dict[str, s
     app.router.add_get("/v1/ok", ok)
     app.router.add_post("/v1/home", home)
     app.router.add_get("/v1/away", away)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}/v1/", seen
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as origin:
+        yield f"{origin}/v1/", seen
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@ import logging
 import pytest
 
 from custom_components.camhub.providers import AngelcamClient, NovaVMSClient, OpenCameraClient
-from custom_components.camhub.providers.budget import Limit, RequestBudget
 from custom_components.camhub.providers.errors import OffOriginError
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
 from tests.two_hosts import JPEG, Elsewhere, serve_elsewhere
 
 from .conftest import Factory
+from .test_angelcam import roomy_budget
 
 
 @pytest.fixture
@@ -33,9 +33,17 @@ async def elsewhere() -> AsyncIterator[Elsewhere]:
         yield running
 
 
-def roomy(clock: SimClock) -> RequestBudget:
-    """A budget far above Angelcam's 20/min, so one test can walk many calls."""
-    return RequestBudget([Limit("minute", 10_000, 60)], clock=lambda: clock().timestamp())
+@pytest.fixture
+def angelcam(
+    make_angelcam: Factory[AngelcamClient], stack: SimulatorStack, clock: SimClock
+) -> AngelcamClient:
+    """Alice's client with room for many calls in one test."""
+    return make_angelcam(budget=roomy_budget(clock))
+
+
+def move_off_origin(stack: SimulatorStack, vendor: str, prefix: str, elsewhere: Elsewhere) -> None:
+    """From now on the vendor's answers name `elsewhere` for every URL of their own."""
+    stack.faults[vendor].add("off_origin", path_prefix=prefix, origin=elsewhere.origin)
 
 
 def off_origin_warnings(caplog: pytest.LogCaptureFixture, field: str) -> list[str]:
@@ -48,15 +56,14 @@ def off_origin_warnings(caplog: pytest.LogCaptureFixture, field: str) -> list[st
 
 
 async def test_angelcam_off_origin_next_ends_the_list_and_is_never_sent_the_token(
-    make_angelcam: Factory[AngelcamClient],
+    angelcam: AngelcamClient,
     stack: SimulatorStack,
     clock: SimClock,
     elsewhere: Elsewhere,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    angelcam = make_angelcam(budget=roomy(clock))
     before = await angelcam.async_fetch_snapshot_state()
-    stack.faults["angelcam"].add("off_origin", path_prefix="/v1/", origin=elsewhere.origin)
+    move_off_origin(stack, "angelcam", "/v1/", elsewhere)
     caplog.set_level(logging.WARNING)
 
     after = await angelcam.async_fetch_snapshot_state()
@@ -72,13 +79,12 @@ async def test_angelcam_off_origin_next_ends_the_list_and_is_never_sent_the_toke
 
 
 async def test_angelcam_media_elsewhere_is_fetched_without_the_token(
-    make_angelcam: Factory[AngelcamClient],
+    angelcam: AngelcamClient,
     stack: SimulatorStack,
     clock: SimClock,
     elsewhere: Elsewhere,
 ) -> None:
-    angelcam = make_angelcam(budget=roomy(clock))
-    stack.faults["angelcam"].add("off_origin", path_prefix="/v1/", origin=elsewhere.origin)
+    move_off_origin(stack, "angelcam", "/v1/", elsewhere)
 
     # Live snapshot, recorded snapshot and clip download: documented tokenised URLs.
     assert await angelcam.async_camera_image(1) == JPEG
@@ -102,14 +108,13 @@ async def test_angelcam_media_elsewhere_is_fetched_without_the_token(
 
 
 async def test_angelcam_stream_info_elsewhere_is_refused_controls_go_without_auth(
-    make_angelcam: Factory[AngelcamClient],
+    angelcam: AngelcamClient,
     stack: SimulatorStack,
     clock: SimClock,
     elsewhere: Elsewhere,
 ) -> None:
-    angelcam = make_angelcam(budget=roomy(clock))
     recording = (await angelcam.async_fetch_recordings(1))[0]
-    stack.faults["angelcam"].add("off_origin", path_prefix="/v1/", origin=elsewhere.origin)
+    move_off_origin(stack, "angelcam", "/v1/", elsewhere)
     stream = await angelcam.async_playback_stream(recording.id, clock() - timedelta(hours=2))
     assert stream.controls is not None
     assert stream.info_url is not None
@@ -137,7 +142,7 @@ async def test_novavms_storage_urls_elsewhere_are_fetched_without_the_key(
     state = stack.novavms.state
     camera = next(iter(state.cameras))
     fired = state.fire_event(camera, "motion")
-    stack.faults["novavms"].add("off_origin", path_prefix="/api/v1/", origin=elsewhere.origin)
+    move_off_origin(stack, "novavms", "/api/v1/", elsewhere)
 
     assert await novavms.async_camera_image(camera) == JPEG
     event = await novavms.async_fetch_event(fired.id)

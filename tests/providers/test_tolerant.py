@@ -13,14 +13,15 @@ from aiohttp import web
 import pytest
 
 from custom_components.camhub.providers import AngelcamClient, NovaVMSClient
-from custom_components.camhub.providers.budget import Limit, RequestBudget
 from custom_components.camhub.providers.decode import UNKNOWN, warn_skipped
 from custom_components.camhub.providers.errors import ProtocolError
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
+from tests.two_hosts import serve_app
 
 from . import samples
 from .conftest import Factory
+from .test_angelcam import roomy_budget
 
 type Script = dict[str, Any]
 
@@ -37,13 +38,8 @@ async def scripted() -> AsyncIterator[tuple[str, Script]]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", script
-    finally:
-        await runner.cleanup()
+    async with serve_app(app) as origin:
+        yield origin, script
 
 
 def page(*items: Any) -> dict[str, Any]:
@@ -127,17 +123,12 @@ async def test_unknown_enums_read_unknown(
     assert [a.status for a in await nova.async_fetch_alerts()] == [UNKNOWN]
 
 
-def roomy(clock: SimClock) -> RequestBudget:
-    """A budget far above Angelcam's 20/min."""
-    return RequestBudget([Limit("minute", 10_000, 60)], clock=lambda: clock().timestamp())
-
-
 async def test_spec_example_shaped_answers_are_read(
     make_angelcam: Factory[AngelcamClient], stack: SimulatorStack, clock: SimClock
 ) -> None:
     _, incident = stack.angelcam.state.fire_motion(4)  # camera 4 is in the armed garage
     assert incident is not None
-    angelcam = make_angelcam(budget=roomy(clock))
+    angelcam = make_angelcam(budget=roomy_budget(clock))
     before = await angelcam.async_fetch_snapshot_state()
     incidents = await angelcam.async_fetch_incidents(start=clock() - timedelta(days=7))
     messages = await angelcam.async_fetch_messages()
