@@ -53,7 +53,13 @@ from simulator import (
     angelcam_rts_api,
 )
 from simulator.angelcam_control import STATE_KEY
-from simulator.angelcam_http import RATE_KEY, Handler, account_of, api_middleware
+from simulator.angelcam_http import (
+    RATE_KEY,
+    Handler,
+    account_of,
+    api_middleware,
+    spec_example_shape,
+)
 from simulator.angelcam_live import LIVE_KEY
 from simulator.angelcam_model import WORLD_KEY
 from simulator.angelcam_recording import RECORDING_KEY
@@ -114,6 +120,7 @@ def create_app(state: AngelcamState, log: RequestLog, faults: FaultInjector) -> 
         ],
         control=angelcam_control.routes(),
         clock=state.clock,
+        reshape=spec_example_shape,
     )
     app.middlewares.extend([_tick, api_middleware])
     app[STATE_KEY] = state

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import json
 import math
+import re
 from typing import Any, Final, Protocol, cast
 
 from aiohttp import web
@@ -312,3 +313,39 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         if exc.status < 400:
             raise
         return ApiError(exc.status).response()
+
+
+# The spec's examples write timestamps with milliseconds and name example.com in links.
+_WHOLE_SECONDS = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})Z$")
+SPEC_EXAMPLE_ORIGIN: Final = "http://example.com"
+# Fields the spec's own list examples leave out (MessageListResponse's items have no `type`).
+SPEC_EXAMPLE_OMITS: Final[dict[str, frozenset[str]]] = {
+    "/v1/rts/messages/": frozenset({"type", "read_at"}),
+}
+
+
+def spec_example_shape(request: web.Request, body: Any) -> Any:
+    """An answer shaped like the spec's own examples (the ``spec_examples`` fault).
+
+    Every list page names a ``next`` on example.com, items omit what the examples omit,
+    and timestamps carry milliseconds: what a client written against the examples sees.
+    """
+    omit = SPEC_EXAMPLE_OMITS.get(request.path, frozenset())
+
+    def shape(value: Any, *, item: bool = False) -> Any:
+        if isinstance(value, str):
+            return _WHOLE_SECONDS.sub(r"\1.000Z", value)
+        if isinstance(value, list):
+            return [shape(child, item=item) for child in value]
+        if not isinstance(value, dict):
+            return value
+        shaped = {
+            key: shape(child, item=key == "results")
+            for key, child in value.items()
+            if not (item and key in omit)
+        }
+        if "results" in shaped and "next" in shaped:
+            shaped["next"] = SPEC_EXAMPLE_ORIGIN + request.path_qs
+        return shaped
+
+    return shape(body)

@@ -10,7 +10,7 @@ Shared control endpoints: ``GET /_sim/requests``, ``GET /_sim/counters``, ``POST
 ``DELETE /_sim/faults`` and, when a clock is given, ``POST /_sim/clock`` ``{"seconds": N}``.
 
 Fault kinds (``POST /_sim/faults`` body: ``{"kind", "count"?, "share"?, "path_prefix"?,
-"method"?, "status"?, "delay"?}``):
+"method"?, "status"?, "delay"?, "origin"?}``):
 
 - ``status5xx``: answer ``status`` (default 503) without running the handler.
 - ``timeout``: hold the request for ``delay`` seconds (default 30) before answering normally;
@@ -20,6 +20,12 @@ Fault kinds (``POST /_sim/faults`` body: ``{"kind", "count"?, "share"?, "path_pr
   keeping the status and an ``application/json`` content type.
 - ``truncated``: run the handler, announce the full ``Content-Length`` but send half the body and
   close the connection, so the client sees an incomplete payload.
+- ``off_origin``: run the handler, then move every URL of this server in the JSON answer to
+  ``origin`` (default ``http://example.com``), and give every list page a ``next`` there: a
+  server naming another host for pagination, stream info, media and clips.
+- ``spec_examples``: run the handler, then reshape the JSON answer like the vendor's own spec
+  examples (the vendor app's reshaper, e.g. Angelcam's: ``next`` on example.com, message items
+  without ``type``, millisecond timestamps).
 
 A fault applies to the next ``count`` matching requests, or to a ``share`` (0..1) of them decided
 by a seeded random, or (neither given) to every matching request until cleared.
@@ -41,12 +47,17 @@ from aiohttp.typedefs import Middleware
 
 CONTROL_PREFIX: Final = "/_sim/"
 
-type FaultKind = Literal["status5xx", "timeout", "malformed_json", "truncated", "slow"]
+type FaultKind = Literal[
+    "status5xx", "timeout", "malformed_json", "truncated", "slow", "off_origin", "spec_examples"
+]
 FAULT_KINDS: Final[tuple[str, ...]] = get_args(FaultKind.__value__)
 DEFAULT_DELAY: Final[dict[str, float]] = {"timeout": 30.0, "slow": 0.5}
 MALFORMED_BODY: Final = b"{'simulated': malformed json,"
+DEFAULT_ORIGIN: Final = "http://example.com"
 
 type AccountOf = Callable[[web.Request], str | None]
+# Rewrites a decoded JSON answer like the vendor's spec examples: (request, body) -> body.
+type Reshape = Callable[[web.Request, Any], Any]
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -185,6 +196,7 @@ class Fault:
     method: str | None = None
     status: int = 503
     delay: float | None = None
+    origin: str | None = None
     hits: int = field(default=0)
 
     def matches(self, method: str, path: str) -> bool:
@@ -222,6 +234,7 @@ class FaultInjector:
         method: str | None = None,
         status: int = 503,
         delay: float | None = None,
+        origin: str | None = None,
     ) -> Fault:
         """Add a rule; raise ``ValueError`` for an unknown kind or out-of-range numbers."""
         if kind not in FAULT_KINDS:
@@ -234,7 +247,11 @@ class FaultInjector:
             raise ValueError("status must be a 5xx code")
         if delay is not None and delay < 0:
             raise ValueError("delay must be >= 0")
-        fault = Fault(cast("FaultKind", kind), count, share, path_prefix, method, status, delay)
+        if origin is not None and not origin.startswith(("http://", "https://")):
+            raise ValueError("origin must be an http(s) URL")
+        fault = Fault(
+            cast("FaultKind", kind), count, share, path_prefix, method, status, delay, origin
+        )
         self.faults.append(fault)
         return fault
 
@@ -312,11 +329,44 @@ async def _apply(fault: Fault, request: web.Request, handler: Handler) -> web.St
     response = await handler(request)
     if not isinstance(response, web.Response):
         return response  # streamed bodies (media) cannot be rewritten after the fact
+    if fault.kind in {"off_origin", "spec_examples"}:
+        return _rewritten(fault, request, response)
     if fault.kind == "malformed_json":
         response.body = MALFORMED_BODY
         response.content_type = "application/json"
         return response
     return await _truncated(request, response)
+
+
+def _rewritten(fault: Fault, request: web.Request, response: web.Response) -> web.Response:
+    """The answer with its JSON body moved off origin or shaped like the spec's examples."""
+    try:
+        body = json.loads(cast("bytes", response.body or b""))
+    except ValueError:
+        return response  # not JSON (media, 204): nothing to move
+    if fault.kind == "off_origin":
+        body = off_origin(body, str(request.url.origin()), fault.origin or DEFAULT_ORIGIN, request)
+    elif (reshape := request.app.get(RESHAPE_KEY)) is not None:
+        body = reshape(request, body)
+    rewritten = web.json_response(body, status=response.status)
+    for name, value in response.headers.items():
+        if name.lower() not in {"content-length", "content-type"}:
+            rewritten.headers[name] = value
+    return rewritten
+
+
+def off_origin(body: Any, own: str, other: str, request: web.Request) -> Any:
+    """Every URL of ``own`` inside ``body`` moved to ``other``; every page's ``next`` too."""
+    if isinstance(body, str):
+        return other + body[len(own) :] if body.startswith(own) else body
+    if isinstance(body, list):
+        return [off_origin(item, own, other, request) for item in body]
+    if not isinstance(body, dict):
+        return body
+    moved = {key: off_origin(value, own, other, request) for key, value in body.items()}
+    if "next" in moved and "results" in moved and moved["next"] is None:
+        moved["next"] = other + request.path_qs
+    return moved
 
 
 def instrument(
@@ -355,6 +405,7 @@ def instrument(
 FAULTS_KEY: Final = web.AppKey("faults", FaultInjector)
 LOG_KEY: Final = web.AppKey("request_log", RequestLog)
 VENDOR_KEY: Final = web.AppKey("vendor", str)
+RESHAPE_KEY: Final[web.AppKey[Reshape]] = web.AppKey("reshape")
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:
@@ -386,7 +437,7 @@ async def _get_counters(request: web.Request) -> web.Response:
 
 async def _post_fault(request: web.Request) -> web.Response:
     body = await json_body(request)
-    allowed = {"kind", "count", "share", "path_prefix", "method", "status", "delay"}
+    allowed = {"kind", "count", "share", "path_prefix", "method", "status", "delay", "origin"}
     unknown = set(body) - allowed
     if unknown:
         raise web.HTTPBadRequest(text=f"unknown fields: {sorted(unknown)}")
@@ -430,6 +481,7 @@ def make_app(
     control: Iterable[web.AbstractRouteDef] = (),
     clock: Callable[[], datetime] | None = None,
     middlewares: Iterable[Middleware] = (),
+    reshape: Reshape | None = None,
 ) -> web.Application:
     """Build a vendor app with logging, faults and the shared plus vendor ``/_sim/`` routes.
 
@@ -437,11 +489,14 @@ def make_app(
 
     ``middlewares`` (e.g. vendor auth or rate limiting) run inside the instrumentation, so the
     log sees their answers and ``account_of`` can read what they stored on the request.
+    ``reshape`` shapes answers like the vendor's spec examples for the ``spec_examples`` fault.
     """
     app = web.Application(middlewares=[instrument(vendor, log, faults, account_of), *middlewares])
     app[FAULTS_KEY] = faults
     app[LOG_KEY] = log
     app[VENDOR_KEY] = vendor
+    if reshape is not None:
+        app[RESHAPE_KEY] = reshape
     app.add_routes(routes)
     app.add_routes(
         [

@@ -239,3 +239,20 @@ def test_values_without_device_reports() -> None:
     assert values["camera_status"] == "online"
     status = next(d for d in CAMERA_SENSORS if d.key == "camera_status")
     assert status.value_fn(coordinator, odd) is None
+
+
+async def test_novavms_unknown_camera_status_reads_unknown(
+    hass: HomeAssistant, stack: SimulatorStack, novavms_entry: MockConfigEntry
+) -> None:
+    """A status outside the documented enum is "unknown", not a failed refresh."""
+    nova = stack.novavms.state
+    lobby = next(c for c in nova.cameras.values() if c.name == "Lobby")
+    nova.set_camera_status(lobby.id, "rebooting")
+    coordinator = novavms_entry.runtime_data.coordinator
+    await coordinator.async_refresh()
+    await hass.async_block_till_done()
+    assert coordinator.last_update_success
+    assert coordinator.data.cameras[lobby.id].status == "unknown"
+    assert _state(hass, entity_id(hass, novavms_entry, "sensor", lobby.id, "camera_status")) == (
+        "unknown"
+    )

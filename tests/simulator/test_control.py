@@ -28,6 +28,22 @@ async def echo(request: web.Request) -> web.Response:
     return web.json_response({"id": request.match_info["id"], "items": list(range(40))})
 
 
+async def listing(request: web.Request) -> web.Response:
+    """A list page naming its own media URL, the way vendor answers do."""
+    own = str(request.url.origin())
+    return web.json_response(
+        {
+            "count": 1,
+            "next": None,
+            "previous": None,
+            "results": [
+                {"id": 1, "snapshot": f"{own}/media/1.jpg?token=t", "at": "2026-01-01T00:00:00Z"}
+            ],
+        },
+        headers={"X-Extra": "kept"},
+    )
+
+
 async def stream(request: web.Request) -> web.StreamResponse:
     """A streamed handler (faults that rewrite bodies leave it alone)."""
     response = web.StreamResponse()
@@ -58,8 +74,10 @@ def build(log: RequestLog, faults: FaultInjector, clock: SimClock | None = None)
             web.get("/api/stream", stream),
             web.get("/api/boom", boom),
             web.get("/api/forbidden", forbidden),
+            web.get("/api/list", listing),
         ],
         clock=clock,
+        reshape=lambda _request, body: {**body, "shaped": True},
     )
 
 
@@ -271,6 +289,7 @@ async def test_timeout_is_released_on_shutdown(
         ({"kind": "status5xx", "status": 404}, "5xx"),
         ({"kind": "slow", "delay": -1}, "delay"),
         ({"kind": "slow", "colour": "red"}, "unknown fields"),
+        ({"kind": "off_origin", "origin": "ftp://elsewhere"}, "origin"),
         ([1, 2], "JSON object"),
     ],
 )
@@ -311,3 +330,34 @@ async def test_clock_routes(
     for bad in ({"seconds": -1}, {"seconds": True}, {}):
         async with session.post(f"{url}/_sim/clock", json=bad) as r:
             assert r.status == 400
+
+
+async def test_off_origin_moves_own_urls_and_names_a_next_elsewhere(
+    app_url: tuple[str, RequestLog, FaultInjector], session: aiohttp.ClientSession
+) -> None:
+    """off_origin: every URL of this server moves to `origin`; every page gets a `next` there."""
+    url, _, faults = app_url
+    faults.add("off_origin", path_prefix="/api/list", origin="http://127.0.0.2:9")
+    async with session.get(f"{url}/api/list?limit=1") as r:
+        body, extra = await r.json(), r.headers["X-Extra"]
+    assert body["results"][0]["snapshot"] == "http://127.0.0.2:9/media/1.jpg?token=t"
+    assert body["next"] == "http://127.0.0.2:9/api/list?limit=1"
+    assert extra == "kept"
+    faults.clear()
+    faults.add("off_origin", count=1)
+    async with session.get(f"{url}/api/list") as r:
+        assert (await r.json())["next"] == "http://example.com/api/list"
+    faults.add("off_origin", path_prefix="/api/stream")
+    assert await read(session, f"{url}/api/stream") == b"chunk"
+
+
+async def test_spec_examples_fault_uses_the_vendor_reshaper(
+    app_url: tuple[str, RequestLog, FaultInjector], session: aiohttp.ClientSession
+) -> None:
+    """spec_examples: the app's reshaper rewrites the JSON answer."""
+    url, _, faults = app_url
+    faults.add("spec_examples", path_prefix="/api/")
+    async with session.get(f"{url}/api/list") as r:
+        assert (await r.json())["shaped"] is True
+    async with session.get(f"{url}/api/forbidden") as r:
+        assert r.status == 403

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
+import logging
 from typing import Any, Final, Literal
 
 import aiohttp
@@ -13,11 +14,12 @@ from yarl import URL
 
 from . import angelcam_map as amap
 from .budget import RequestBudget
-from .decode import Node, format_datetime, utcnow
+from .decode import Node, each, format_datetime, utcnow
 from .errors import (
     AuthenticationError,
     NotSupportedError,
     PermissionDeniedError,
+    ProtocolError,
     ProviderError,
     RequestRejectedError,
 )
@@ -57,22 +59,12 @@ RECORD_MIN_SECONDS: Final = 30
 RECORD_MAX_SECONDS: Final = 1800
 # A stream/snapshot URL whose token lifetime we cannot read is re-fetched after this long.
 URL_MAX_AGE: Final = timedelta(minutes=10)
-MESSAGE_TYPES: Final = (
-    "my_incident",
-    "shared_incident",
-    "arming",
-    "trigger_action",
-    "open_incident_verification",
-    "verify_incident",
-    "close_incident",
-    "arrow_status_online",
-    "arrow_status_offline",
-    "camera_status_online",
-    "camera_status_offline",
-)
+MESSAGE_TYPES: Final = amap.MESSAGE_TYPES
 _REDIRECTS: Final = frozenset({301, 308})
 
 type AuthScheme = Literal["PersonalAccessToken", "Bearer"]
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class _CachedCamera:
@@ -142,29 +134,49 @@ class AngelcamClient:
             headers["X-Space-Id"] = self.space_id
         return headers
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None) -> Node:
-        return await self._http.json("GET", path, params=params, headers=self._headers())
+    async def _get(
+        self, path: str, params: dict[str, Any] | None = None, *, field: str = "URL"
+    ) -> Node:
+        return await self._http.json(
+            "GET", path, params=params, credentials=self._headers(), field=field
+        )
 
     async def _call(self, method: str, path: str, json: Any) -> Node:
         """A write whose answer is the written object."""
-        return await self._http.json(method, path, json=json, headers=self._headers())
+        return await self._http.json(method, path, json=json, credentials=self._headers())
 
     async def _command(
         self, method: str, path: str, *, params: dict[str, Any] | None = None, json: Any = None
     ) -> None:
         """A write answered with 204 (its body, if any, is ignored)."""
-        await self._http.request(method, path, params=params, json=json, headers=self._headers())
+        await self._http.request(
+            method, path, params=params, json=json, credentials=self._headers()
+        )
 
     async def _pages(self, path: str, params: dict[str, Any] | None = None) -> list[Node]:
-        """Every item of a paginated list, following `next` until it is null."""
+        """Every item of a paginated list, following `next` until it is null.
+
+        A `next` on another origin (the spec's own examples name example.com) or one
+        already read ends the list with what was read: a warning, not a failed refresh.
+        """
         query: dict[str, Any] | None = {"limit": PAGE_LIMIT, **(params or {})}
         items: list[Node] = []
         url: str | None = path
+        seen: set[str] = set()
         while url is not None:
-            results, url = amap.page_of(await self._get(url, query))
+            results, following = amap.page_of(await self._get(url, query, field="next"))
             items.extend(results)
             # `next` is a full URL that already carries the query.
             query = None
+            url = None if following is None else self._http.resolve(following)
+            if url is not None and not self._http.on_origin(url):
+                self._http.warn_off_origin(url, "next", "the list ends at the last page read")
+                url = None
+            elif url is not None and url in seen:
+                _LOGGER.warning("angelcam: a list's next link repeats; it ends here")
+                url = None
+            elif url is not None:
+                seen.add(url)
         return items
 
     async def _service[T](self, call: Awaitable[T]) -> T:
@@ -180,7 +192,7 @@ class AngelcamClient:
 
     async def async_fetch_spaces(self) -> list[Space]:
         """Spaces the user belongs to (a plain JSON array)."""
-        return [amap.space_from(item) for item in (await self._get("spaces/")).items()]
+        return each((await self._get("spaces/")).items(), amap.space_from)
 
     async def async_fetch_permissions(self, space_id: str | None = None) -> tuple[Permission, ...]:
         """The user's grants in the space (default: ours); cached for arming decisions."""
@@ -205,15 +217,15 @@ class AngelcamClient:
 
     def _remember(self, nodes: Iterable[Node]) -> None:
         issued = self._now()
-        for node in nodes:
-            self._cameras[node.ident("id")] = _CachedCamera(node, issued)
+        for camera_id, node in each(nodes, lambda node: (node.ident("id"), node)):
+            self._cameras[camera_id] = _CachedCamera(node, issued)
 
     async def async_fetch_locations(self) -> list[Site]:
         """All locations (without camera membership; see async_fetch_snapshot_state)."""
-        return [
-            amap.location_from(node, permissions=self._permissions)
-            for node in await self._pages("locations/")
-        ]
+        return each(
+            await self._pages("locations/"),
+            lambda node: amap.location_from(node, permissions=self._permissions),
+        )
 
     async def async_fetch_location(self, location_id: str | int) -> Site:
         """One location."""
@@ -226,13 +238,19 @@ class AngelcamClient:
         nodes = await self._pages("cameras/", params)
         self._remember(nodes)
         site = None if location_id is None else str(location_id)
-        return [amap.camera_from(node, site) for node in nodes]
+        return each(nodes, lambda node: amap.camera_from(node, site))
 
     async def async_fetch_camera(self, camera_id: str | int) -> Camera:
-        """One camera (also refreshes its tokenised URLs)."""
+        """One camera (also refreshes its tokenised URLs).
+
+        An answer naming another camera is a ProtocolError: its URLs are not this camera's.
+        """
         node = await self._get(f"cameras/{camera_id}/")
+        camera = amap.camera_from(node)
+        if camera.id != str(camera_id):
+            raise node.fail(f"answered for camera {camera.id}, not {camera_id}", "id")
         self._remember([node])
-        return amap.camera_from(node)
+        return camera
 
     async def async_fetch_snapshot_state(self) -> Snapshot:
         """One full refresh: locations, then the cameras of each non-empty location.
@@ -243,9 +261,11 @@ class AngelcamClient:
         account = self._account or await self.async_fetch_account()
         locations = await self._pages("locations/")
         by_location: dict[str, list[Node]] = {}
-        for location in locations:
-            location_id = location.ident("id")
-            if location.opt_integer("cameras_count") == 0:
+        wanted = each(
+            locations, lambda node: (node.ident("id"), node.opt_number("cameras_count") != 0)
+        )
+        for location_id, has_cameras in wanted:
+            if not has_cameras:
                 continue
             nodes = await self._pages("cameras/", {"location_id": location_id})
             self._remember(nodes)
@@ -256,7 +276,7 @@ class AngelcamClient:
 
     async def async_fetch_arrow_clients(self) -> list[ArrowClient]:
         """Paired Arrow clients (the list carries no status: see async_fetch_arrow_client)."""
-        return [amap.arrow_client_from(node) for node in await self._pages("arrow-clients/")]
+        return each(await self._pages("arrow-clients/"), amap.arrow_client_from)
 
     async def async_fetch_arrow_client(self, uuid: str) -> ArrowClient:
         """One Arrow client with its status (online, offline, not_paired)."""
@@ -295,7 +315,7 @@ class AngelcamClient:
         if end is not None:
             params["end"] = format_datetime(end)
         results, _ = amap.page_of(await self._get("rts/incidents/", params))
-        return [amap.incident_from(node) for node in results]
+        return each(results, amap.incident_from)
 
     async def async_fetch_incident(self, incident_id: str | int) -> Incident:
         """One incident."""
@@ -304,7 +324,7 @@ class AngelcamClient:
     async def async_fetch_messages(self, limit: int = 20) -> list[Message]:
         """The newest RTS messages (one page)."""
         results, _ = amap.page_of(await self._get("rts/messages/", {"limit": limit}))
-        return [amap.message_from(node) for node in results]
+        return each(results, amap.message_from)
 
     async def async_mark_message_read(self, message_id: str | int) -> None:
         """Mark one message read."""
@@ -324,14 +344,15 @@ class AngelcamClient:
             params["start"] = format_datetime(start)
         if end is not None:
             params["end"] = format_datetime(end)
-        nodes = await self._pages(f"cameras/{camera_id}/events/", params)
-        return [amap.camera_event_from(node) for node in nodes]
+        return each(
+            await self._pages(f"cameras/{camera_id}/events/", params), amap.camera_event_from
+        )
 
     # -- notification methods and rules (our webhook) ---------------------------------------
 
     async def async_fetch_notification_methods(self) -> list[NotificationMethod]:
         """Every notification method."""
-        return [amap.method_from(n) for n in await self._pages("rts/notifications/methods/")]
+        return each(await self._pages("rts/notifications/methods/"), amap.method_from)
 
     async def async_create_notification_method(
         self, *, name: str, url: str, key: str | None = None, http_method: str = "POST"
@@ -365,7 +386,7 @@ class AngelcamClient:
 
     async def async_fetch_notification_rules(self) -> list[NotificationRule]:
         """Every notification rule."""
-        return [amap.rule_from(n) for n in await self._pages("rts/notifications/rules/")]
+        return each(await self._pages("rts/notifications/rules/"), amap.rule_from)
 
     async def async_create_notification_rule(
         self, *, method_id: str | int, message_type: str, allowed_cameras: Sequence[int] = ()
@@ -434,7 +455,7 @@ class AngelcamClient:
     async def async_fetch_recordings(self, camera_id: str | int) -> list[Recording]:
         """The camera's recordings; NotSupportedError without Cloud Recording."""
         nodes = await self._service(self._pages(f"cameras/{camera_id}/recordings/"))
-        return [amap.recording_from(node, str(camera_id)) for node in nodes]
+        return each(nodes, lambda node: amap.recording_from(node, str(camera_id)))
 
     async def async_fetch_timeline(
         self, recording_id: str, start: datetime, end: datetime
@@ -469,12 +490,17 @@ class AngelcamClient:
     async def async_playback_position(self, stream: PlaybackStream) -> PlaybackPosition:
         """Where the recorded stream is (stream controls, else the deprecated info URL)."""
         if stream.controls is not None:
-            # The streamer host takes no auth and is not the metered API.
-            response = await self._http.request("GET", stream.controls.base_url, counted=False)
+            # The streamer host takes no auth (`security: []`) and is not the metered API.
+            response = await self._http.request(
+                "GET", stream.controls.base_url, counted=False, field="stream_controls.base_url"
+            )
             return amap.position_from(response.json())
         if stream.info_url is None:
             raise NotSupportedError("angelcam: this recorded stream offers no position")
-        return amap.position_from(await self._get(stream.info_url))
+        # The deprecated info URL is on the API itself and needs our token: only there.
+        return amap.position_from(
+            await self._get(self._http.resolve(stream.info_url), field="stream_info")
+        )
 
     async def async_playback_control(
         self, stream: PlaybackStream, action: Literal["play", "pause"]
@@ -482,12 +508,16 @@ class AngelcamClient:
         """Resume or pause a recorded stream."""
         controls = _controls(stream)
         url = controls.play if action == "play" else controls.pause
-        await self._http.request("POST", url, counted=False)
+        await self._http.request("POST", url, counted=False, field=f"stream_controls.{action}")
 
     async def async_playback_speed(self, stream: PlaybackStream, speed: int) -> None:
         """Change the playback speed (1, 2, 4, 8 or 16)."""
         await self._http.request(
-            "POST", _controls(stream).speed, json={"speed": speed}, counted=False
+            "POST",
+            _controls(stream).speed,
+            json={"speed": speed},
+            counted=False,
+            field="stream_controls.speed",
         )
 
     async def async_recording_snapshot(self, recording_id: str, at: datetime) -> bytes:
@@ -530,7 +560,7 @@ class AngelcamClient:
     async def async_fetch_clips(self, camera_id: str | int) -> list[Clip]:
         """The camera's clips."""
         nodes = await self._service(self._pages(f"cameras/{camera_id}/clips/"))
-        return [amap.clip_from(node, str(camera_id)) for node in nodes]
+        return each(nodes, lambda node: amap.clip_from(node, str(camera_id)))
 
     async def async_fetch_clip(self, camera_id: str | int, clip_id: str) -> Clip:
         """One clip (poll it until READY or ERROR)."""
@@ -563,6 +593,7 @@ class AngelcamClient:
         """The camera's cached node (re-fetched when asked, missing or old) and if it was."""
         cached = self._cameras.get(camera_id)
         if fresh or cached is None or self._now() - cached.issued_at > URL_MAX_AGE:
+            # async_fetch_camera checked that the answer is this camera's, so it is cached.
             await self.async_fetch_camera(camera_id)
             return self._cameras[camera_id], True
         return cached, False
@@ -591,7 +622,10 @@ class AngelcamClient:
             location = response.headers.get("Location")
             status = response.status
         if status in _REDIRECTS and location:
-            new_url = str(URL(stream.url).join(URL(location)))
+            try:
+                new_url = str(URL(stream.url).join(URL(location)))
+            except ValueError:
+                raise ProtocolError("angelcam: unreadable stream redirect") from None
             return StreamUrl(
                 url=new_url,
                 format=stream.format,
@@ -657,8 +691,10 @@ def _method_body(name: str, url: str, key: str | None, http_method: str) -> dict
 def _rule_body(
     method_id: str | int, message_type: str, allowed_cameras: Sequence[int]
 ) -> dict[str, Any]:
+    # The spec types the id as an integer; one that is not stays as the server wrote it.
+    method = int(method_id) if str(method_id).isdecimal() else method_id
     return {
-        "notification_method": int(method_id),
+        "notification_method": method,
         "message_type": message_type,
         "allowed_cameras": list(allowed_cameras),
     }

@@ -11,7 +11,7 @@ import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from .decode import Node
+from .decode import Node, each
 from .errors import PermissionDeniedError, RequestRejectedError
 from .model import (
     Account,
@@ -44,6 +44,34 @@ _RECORDING_APP = "CRA"
 _ARMING_PERMISSIONS = frozenset({"location.arming", "location.manage", "space.admin"})
 # ISO 8601 durations as Angelcam writes them (PT5M, PT1H): days, hours, minutes, seconds.
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+# The spec's enums; a value outside them reads as UNKNOWN.
+CAMERA_STATUSES = frozenset({"online", "offline", "unknown"})
+ARROW_STATUSES = frozenset({"online", "offline", "not_paired"})
+RECORDING_STATUSES = frozenset({"READY", "CONNECTING", "RECORDING", "STOPPING", "ERROR"})
+CLIP_STATUSES = frozenset({"PENDING", "BUILDING", "READY", "ERROR"})
+METHOD_TYPES = frozenset({"http", "email"})
+MESSAGE_TYPES = (
+    "my_incident",
+    "shared_incident",
+    "arming",
+    "trigger_action",
+    "open_incident_verification",
+    "verify_incident",
+    "close_incident",
+    "arrow_status_online",
+    "arrow_status_offline",
+    "camera_status_online",
+    "camera_status_offline",
+)
+
+
+def permission_from(item: Node) -> Permission:
+    """AccessAssignmentObject -> Permission."""
+    return Permission(
+        permission=item.text("permission"),
+        location_id=item.opt_ident("location_id"),
+        camera_id=item.opt_ident("camera_id"),
+    )
 
 
 def space_from(node: Node) -> Space:
@@ -68,14 +96,7 @@ def choose_space(spaces: Sequence[Space], wanted: str | None) -> Space:
 
 def permissions_from(node: Node) -> tuple[Permission, ...]:
     """SpacePermissionsObject -> its assignments."""
-    return tuple(
-        Permission(
-            permission=item.text("permission"),
-            location_id=item.opt_ident("location_id"),
-            camera_id=item.opt_ident("camera_id"),
-        )
-        for item in node.array("assignments")
-    )
+    return tuple(each(node.array("assignments"), permission_from))
 
 
 def can_arm(permissions: Iterable[Permission] | None, location_id: str) -> bool:
@@ -128,23 +149,27 @@ def location_from(
 
 def applications_of(node: Node) -> tuple[str, ...]:
     """Application codes; the spec has `{code}` objects, older data plain strings."""
-    codes = []
-    for item in node.opt_array("applications"):
-        codes.append(item.text("code") if isinstance(item.raw, dict) else item.as_str())
-    return tuple(codes)
+    return tuple(
+        each(
+            node.opt_array("applications"),
+            lambda item: item.text("code") if isinstance(item.raw, dict) else item.as_str(),
+        )
+    )
 
 
 def streams_of(node: Node) -> dict[str, str]:
     """Stream format -> URL (first one of each format)."""
     streams: dict[str, str] = {}
-    for item in node.opt_array("streams"):
-        streams.setdefault(item.text("format"), item.text("url"))
+    for fmt, url in each(
+        node.opt_array("streams"), lambda item: (item.text("format"), item.text("url"))
+    ):
+        streams.setdefault(fmt, url)
     return streams
 
 
 def camera_from(node: Node, site_id: str | None = None) -> Camera:
     """CameraObject -> Camera."""
-    status = node.text("status")
+    status = node.choice("status", CAMERA_STATUSES)
     formats = tuple(streams_of(node))
     capabilities = {cap for fmt, cap in _LIVE_FORMATS.items() if fmt in formats}
     if node.has("live_snapshot") or node.has("snapshot"):
@@ -175,12 +200,15 @@ def snapshot_from(
     grants = None if permissions is None else tuple(permissions)
     sites: dict[str, Site] = {}
     cameras: dict[str, Camera] = {}
-    for location in locations:
+
+    def site_of(location: Node) -> tuple[Site, list[Camera]]:
         location_id = location.ident("id")
-        members = [
-            camera_from(item, location_id) for item in cameras_by_location.get(location_id, ())
-        ]
-        site = location_from(location, [camera.id for camera in members], grants)
+        members = each(
+            cameras_by_location.get(location_id, ()), lambda item: camera_from(item, location_id)
+        )
+        return location_from(location, [camera.id for camera in members], grants), members
+
+    for site, members in each(locations, site_of):
         sites[site.id] = site
         # Arming is a location feature; cameras of an armable location show it too.
         extra = frozenset({Capability.ARMING}) if site.can_arm else frozenset()
@@ -227,7 +255,8 @@ def live_snapshot_url(camera: Node) -> str | None:
 
 def arrow_client_from(node: Node) -> ArrowClient:
     """ArrowClientListObject (no status) or ArrowClientDetailObject -> ArrowClient."""
-    status = node.opt_text("status")
+    # The list items carry no status at all: that is None, not UNKNOWN.
+    status = node.choice("status", ARROW_STATUSES) if node.has("status") else None
     return ArrowClient(
         id=node.text("uuid"),
         mac=node.opt_text("mac"),
@@ -268,8 +297,8 @@ def message_from(node: Node) -> Message:
     """MessageObject -> Message."""
     return Message(
         id=node.ident("id"),
-        type=node.text("type"),
-        title=node.text("title"),
+        type=node.choice("type", MESSAGE_TYPES),
+        title=node.opt_text("title") or "",
         created_at=node.when("created_at"),
         is_read=node.flag("is_read"),
         short_message=node.opt_text("short_message"),
@@ -281,7 +310,7 @@ def method_from(node: Node) -> NotificationMethod:
     return NotificationMethod(
         id=node.ident("id"),
         name=node.opt_text("name") or "",
-        type=node.text("type"),
+        type=node.choice("type", METHOD_TYPES),
         url=node.opt_text("url"),
         http_method=node.opt_text("http_method"),
         signature_key=node.opt_text("signature_private_key"),
@@ -296,8 +325,8 @@ def rule_from(node: Node) -> NotificationRule:
     return NotificationRule(
         id=node.ident("id"),
         method_id=method_id,
-        message_type=node.text("message_type"),
-        allowed_cameras=tuple(item.as_id() for item in node.opt_array("allowed_cameras")),
+        message_type=node.choice("message_type", MESSAGE_TYPES),
+        allowed_cameras=tuple(each(node.opt_array("allowed_cameras"), Node.as_id)),
     )
 
 
@@ -306,7 +335,7 @@ def recording_from(node: Node, camera_id: str) -> Recording:
     return Recording(
         id=node.ident("id"),
         camera_id=camera_id,
-        status=node.text("status"),
+        status=node.choice("status", RECORDING_STATUSES),
         retention=node.opt_text("retention"),
         deactivated_at=node.opt_when("deactivated_at"),
         start=node.opt_when("recording_start"),
@@ -316,10 +345,10 @@ def recording_from(node: Node, camera_id: str) -> Recording:
 
 def segments_from(node: Node) -> list[Segment]:
     """RecordingTimelineResponse -> its segments."""
-    return [
-        Segment(start=item.when("start"), end=item.when("end"))
-        for item in node.opt_array("segments")
-    ]
+    return each(
+        node.opt_array("segments"),
+        lambda item: Segment(start=item.when("start"), end=item.when("end")),
+    )
 
 
 def playback_stream_from(node: Node) -> PlaybackStream:
@@ -355,8 +384,8 @@ def clip_from(node: Node, camera_id: str) -> Clip:
     return Clip(
         id=node.ident("id"),
         camera_id=camera_id,
-        name=node.text("name"),
-        status=node.text("status"),
+        name=node.opt_text("name") or "",
+        status=node.choice("status", CLIP_STATUSES),
         start=node.when("start"),
         end=node.when("end"),
         created_at=node.opt_when("created_at"),

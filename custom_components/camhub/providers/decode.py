@@ -1,14 +1,28 @@
-"""Decode vendor JSON (shape checks naming the bad field) and vendor timestamps."""
+"""Decode vendor JSON (shape checks naming the bad field, tolerant lists) and timestamps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime, timedelta, timezone
 import json
+import logging
 import math
 import re
-from typing import Any
+import time
+from typing import Any, Final
 
 from .errors import ProtocolError
+
+_LOGGER = logging.getLogger(__name__)
+
+# An enum value we do not know (or a missing one) reads as this, never as an error.
+UNKNOWN: Final = "unknown"
+# One warning per field and problem this often; the repeats go to the debug log.
+SKIP_WARN_INTERVAL: Final = 3600.0
+_SKIP_KEYS_MAX: Final = 256
+_skip_warned: dict[str, float] = {}
+_INDEX = re.compile(r"\[\d+\]")
+_QUERY = re.compile(r"\?[^\s.]*")
 
 # Vendors send `Z`, `+02:00`, milliseconds, nanoseconds and even unpadded seconds
 # (Angelcam's own examples); fromisoformat rejects some of these, so parse leniently.
@@ -58,6 +72,32 @@ def format_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def each[T](nodes: Iterable[Node], parse: Callable[[Node], T]) -> list[T]:
+    """Parse every item of a list; an item that breaks the contract is skipped, not fatal."""
+    parsed: list[T] = []
+    for node in nodes:
+        try:
+            parsed.append(parse(node))
+        except ProtocolError as err:
+            warn_skipped(err)
+    return parsed
+
+
+def warn_skipped(err: ProtocolError, clock: Callable[[], float] = time.monotonic) -> None:
+    """Warn that one list item was skipped: once per field and problem per interval."""
+    # The field without item index or query names the problem once for every page.
+    key = _QUERY.sub("", _INDEX.sub("[]", str(err)))
+    now = clock()
+    last = _skip_warned.get(key)
+    if last is not None and now - last < SKIP_WARN_INTERVAL:
+        _LOGGER.debug("Skipped another list item: %s", key)
+        return
+    if len(_skip_warned) >= _SKIP_KEYS_MAX:
+        _skip_warned.clear()
+    _skip_warned[key] = now
+    _LOGGER.warning("Skipped a list item the vendor sent malformed: %s", key)
 
 
 def parse_body(body: bytes | str, where: str) -> Node:
@@ -148,9 +188,13 @@ class Node:
         value = self._value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float
+            raise self.fail("expected a finite number") from None
+        if not math.isfinite(number):
             raise self.fail("expected a finite number")
-        return float(value)
+        return number
 
     def as_bool(self) -> bool:
         """This node as a boolean."""
@@ -204,6 +248,11 @@ class Node:
         """Required list field."""
         return self.field(name).items()
 
+    def choice(self, name: str, members: Collection[str]) -> str:
+        """An enum field: its value when it is one of `members`, else UNKNOWN (never an error)."""
+        value = self._mapping().get(name)
+        return value if isinstance(value, str) and value in members else UNKNOWN
+
     def opt_text(self, name: str) -> str | None:
         """Optional string field."""
         node = self.opt(name)
@@ -241,7 +290,7 @@ class Node:
 
     def text_list(self, name: str) -> tuple[str, ...]:
         """Optional list of strings; missing or null reads as empty."""
-        return tuple(item.as_str() for item in self.opt_array(name))
+        return tuple(each(self.opt_array(name), Node.as_str))
 
 
 def _kind(value: object) -> str:

@@ -31,6 +31,14 @@ class ProtocolError(ProviderError):
     """The vendor answered something that breaks the documented contract."""
 
 
+class OffOriginError(ProtocolError):
+    """A server named a URL on another origin for a call that would carry our credentials."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NotSupportedError(ProviderError):
     """The camera or device does not offer this service (e.g. 501, service not active)."""
 

@@ -6,12 +6,13 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 import hashlib
+import logging
 from typing import Any, Final
 
 import aiohttp
 
 from .budget import RequestBudget
-from .decode import Node, format_datetime, utcnow
+from .decode import UNKNOWN, Node, each, format_datetime, utcnow
 from .errors import NotSupportedError
 from .http import DEFAULT_TIMEOUT, HttpCore, Response
 from .model import (
@@ -38,6 +39,11 @@ TRIGGER_MAX_SECONDS: Final = 60
 EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
 # Every NovaVMS camera is reachable for events and manual clips; no live URL is documented.
 CAMERA_CAPABILITIES: Final = frozenset({Capability.CLIP_TRIGGER, Capability.EVENTS})
+# The documented enums; a value outside them reads as UNKNOWN.
+CAMERA_STATUSES: Final = frozenset({"online", "offline", "pending", "error", "disabled"})
+ALERT_STATUSES: Final = frozenset({"new", "acknowledged", "resolved"})
+
+_LOGGER = logging.getLogger(__name__)
 
 
 def rate_headers(headers: Mapping[str, str]) -> tuple[int, float] | None:
@@ -63,7 +69,7 @@ def site_from(node: Node) -> Site:
 
 def camera_from(node: Node) -> Camera:
     """Camera object -> Camera."""
-    status = node.text("status")
+    status = node.choice("status", CAMERA_STATUSES)
     return Camera(
         id=node.ident("id"),
         name=node.text("name"),
@@ -78,8 +84,8 @@ def camera_from(node: Node) -> Camera:
 
 
 def gateway_from(node: Node) -> Gateway:
-    """Gateway object -> Gateway."""
-    status = node.text("status")
+    """Gateway object -> Gateway (its statuses are undocumented beyond `online`)."""
+    status = node.opt_text("status") or UNKNOWN
     return Gateway(
         id=node.ident("id"),
         name=node.text("name"),
@@ -116,7 +122,8 @@ def alert_from(node: Node) -> Alert:
         rule_name=node.opt_text("rule_name"),
         event_id=node.opt_ident("event_id"),
         camera_id=node.opt_ident("camera_id"),
-        status=node.opt_text("status") or "new",
+        # An alert without status is new; one with a status we do not know is UNKNOWN.
+        status=node.choice("status", ALERT_STATUSES) if node.has("status") else "new",
         fired_at=node.when("fired_at"),
         acknowledged_at=node.opt_when("acknowledged_at"),
     )
@@ -152,8 +159,8 @@ def snapshot_from(
     fetched_at: datetime,
 ) -> Snapshot:
     """One full refresh (sites, gateways, cameras) -> Snapshot."""
-    mapped = [camera_from(node) for node in cameras]
-    site_list = [site_from(node) for node in sites]
+    mapped = each(cameras, camera_from)
+    site_list = each(sites, site_from)
     return Snapshot(
         account=account,
         sites={
@@ -165,7 +172,7 @@ def snapshot_from(
             for site in site_list
         },
         cameras={camera.id: camera for camera in mapped},
-        gateways={gateway.id: gateway for gateway in map(gateway_from, gateways)},
+        gateways={gateway.id: gateway for gateway in each(gateways, gateway_from)},
         fetched_at=fetched_at,
     )
 
@@ -211,18 +218,30 @@ class NovaVMSClient:
         return {"Authorization": f"Bearer {self._api_key}"}
 
     async def _get(self, path: str, params: dict[str, Any] | None = None) -> Node:
-        return await self._http.json("GET", API + path, params=params, headers=self._headers())
+        return await self._http.json("GET", API + path, params=params, credentials=self._headers())
+
+    async def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+        return await self._http.request(method, API + path, credentials=self._headers(), **kwargs)
 
     async def _pages(self, path: str, params: dict[str, Any] | None = None) -> list[Node]:
-        """Every item of a cursor-paginated list."""
+        """Every item of a cursor-paginated list.
+
+        A cursor is only ever a query value to our own API (never a URL we follow), so
+        it cannot take the key elsewhere; one that repeats ends the list with what was read.
+        """
         query: dict[str, Any] = {"limit": PAGE_LIMIT, **(params or {})}
         items: list[Node] = []
+        seen: set[str] = set()
         while True:
             node = await self._get(path, query)
             items.extend(node.array("data"))
             cursor = node.opt_text("next_cursor")
             if not cursor:
                 return items
+            if cursor in seen:
+                _LOGGER.warning("novavms: a list's next_cursor repeats; it ends here")
+                return items
+            seen.add(cursor)
             query = {**query, "cursor": cursor}
 
     async def async_fetch_account(self) -> Account:
@@ -236,20 +255,24 @@ class NovaVMSClient:
 
     async def async_fetch_sites(self) -> list[Site]:
         """Every site (all pages)."""
-        return [site_from(node) for node in await self._pages("sites")]
+        return each(await self._pages("sites"), site_from)
 
     async def async_fetch_cameras(self, site_id: str | None = None) -> list[Camera]:
         """Every camera (all cursor pages), optionally of one site."""
         params = None if site_id is None else {"site_id": site_id}
-        return [camera_from(node) for node in await self._pages("cameras", params)]
+        return each(await self._pages("cameras", params), camera_from)
 
     async def async_fetch_camera(self, camera_id: str) -> Camera:
-        """One camera."""
-        return camera_from(await self._get(f"cameras/{camera_id}"))
+        """One camera (an answer naming another camera is a ProtocolError)."""
+        node = await self._get(f"cameras/{camera_id}")
+        camera = camera_from(node)
+        if camera.id != str(camera_id):
+            raise node.fail(f"answered for camera {camera.id}, not {camera_id}", "id")
+        return camera
 
     async def async_fetch_gateways(self) -> list[Gateway]:
         """Every gateway."""
-        return [gateway_from(node) for node in await self._pages("gateways")]
+        return each(await self._pages("gateways"), gateway_from)
 
     async def async_fetch_snapshot_state(self) -> Snapshot:
         """One full refresh: sites, gateways and cameras."""
@@ -268,14 +291,10 @@ class NovaVMSClient:
         }
         if note is not None:
             body["note"] = note
-        node = await self._http.json(
-            "POST",
-            f"{API}cameras/{camera_id}/trigger",
-            json=body,
-            headers=self._headers(),
-            keyed=("trigger", camera_id),
+        response = await self._send(
+            "POST", f"cameras/{camera_id}/trigger", json=body, keyed=("trigger", camera_id)
         )
-        return trigger_from(node, camera_id)
+        return trigger_from(response.json(), camera_id)
 
     async def async_fetch_events(
         self,
@@ -294,7 +313,7 @@ class NovaVMSClient:
         if since is not None:
             params["date_from"] = format_datetime(since)
         node = await self._get("events", params)
-        return [event_from(item) for item in node.array("data")]
+        return each(node.array("data"), event_from)
 
     async def async_fetch_event(self, event_id: str) -> CameraEvent:
         """One event in full: also its signed clip URL and the clip's length."""
@@ -302,32 +321,29 @@ class NovaVMSClient:
 
     async def async_acknowledge_event(self, event_id: str) -> None:
         """Mark an event acknowledged."""
-        await self._http.request(
-            "PATCH", f"{API}events/{event_id}", json={"acknowledged": True}, headers=self._headers()
-        )
+        await self._send("PATCH", f"events/{event_id}", json={"acknowledged": True})
 
     async def async_fetch_alerts(self, status: str | None = None, limit: int = 50) -> list[Alert]:
         """The newest alerts (one page), optionally of one status."""
         params: dict[str, Any] = {"limit": limit}
         if status is not None:
             params["status"] = status
-        return [alert_from(item) for item in (await self._get("alerts", params)).array("data")]
+        return each((await self._get("alerts", params)).array("data"), alert_from)
 
     async def async_fetch_webhooks(self) -> list[Webhook]:
         """Every webhook definition."""
-        return [webhook_from(node) for node in await self._pages("webhooks")]
+        return each(await self._pages("webhooks"), webhook_from)
 
     async def async_create_webhook(
         self, *, name: str, url: str, event_types: tuple[str, ...] = EVENT_TYPES
     ) -> Webhook:
         """Create a webhook; its secret is in this answer only."""
-        node = await self._http.json(
+        response = await self._send(
             "POST",
-            f"{API}webhooks",
+            "webhooks",
             json={"name": name, "url": url, "event_types": list(event_types), "enabled": True},
-            headers=self._headers(),
         )
-        return webhook_from(node)
+        return webhook_from(response.json())
 
     async def async_fetch_webhook(self, webhook_id: str) -> Webhook:
         """One webhook; the secret is included only for admin and owner keys."""
@@ -337,17 +353,16 @@ class NovaVMSClient:
         self, webhook_id: str, *, url: str, event_types: tuple[str, ...] = EVENT_TYPES
     ) -> Webhook:
         """Point a webhook at `url` for `event_types` and enable it (the secret stays)."""
-        node = await self._http.json(
+        response = await self._send(
             "PATCH",
-            f"{API}webhooks/{webhook_id}",
+            f"webhooks/{webhook_id}",
             json={"url": url, "event_types": list(event_types), "enabled": True},
-            headers=self._headers(),
         )
-        return webhook_from(node)
+        return webhook_from(response.json())
 
     async def async_delete_webhook(self, webhook_id: str) -> None:
         """Delete a webhook (deliveries stop at once)."""
-        await self._http.request("DELETE", f"{API}webhooks/{webhook_id}", headers=self._headers())
+        await self._send("DELETE", f"webhooks/{webhook_id}")
 
     async def async_camera_image(self, camera_id: str) -> bytes:
         """The snapshot of the camera's newest event (NovaVMS has no live snapshot API)."""

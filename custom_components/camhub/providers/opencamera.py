@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 import re
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
@@ -173,7 +172,7 @@ class OpenCameraClient:
         auth = f"Basic {base64.b64encode(raw).decode()}"
         try:
             response = await self._http.request(
-                "POST", "user/token/obtain", headers={"Authorization": auth}
+                "POST", "user/token/obtain", credentials={"Authorization": auth}
             )
         except RequestRejectedError as err:
             if err.status == 400:
@@ -184,7 +183,7 @@ class OpenCameraClient:
         self.valid_until = node.when("valid_until")
 
     async def _refresh(self) -> None:
-        response = await self._http.request("POST", "user/token/refresh", headers=self._auth())
+        response = await self._http.request("POST", "user/token/refresh", credentials=self._auth())
         self.valid_until = response.json().when("valid_until")
 
     async def _ensure_token(self, *, refresh: bool = False) -> None:
@@ -224,7 +223,8 @@ class OpenCameraClient:
         """A request with a valid token, read whole."""
 
         async def send() -> bytes:
-            return (await self._http.request(method, path, headers=self._auth(), **kwargs)).body
+            response = await self._http.request(method, path, credentials=self._auth(), **kwargs)
+            return response.body
 
         return await self._authorized(send)
 
@@ -234,7 +234,7 @@ class OpenCameraClient:
     async def async_logout(self) -> None:
         """End the session on the device."""
         if self._token is not None:
-            await self._http.request("GET", "user/logout", headers=self._auth())
+            await self._http.request("GET", "user/logout", credentials=self._auth())
             self._token = None
             self.valid_until = None
 
@@ -271,22 +271,17 @@ class OpenCameraClient:
             await self._json("POST", "media/live/session", json={"type": "offer", "sdp": sdp})
         )
 
-    def _same_origin(self, url: str) -> bool:
-        """Whether `url` is on this device (the only place our token may go)."""
-        base, target = urlsplit(self._http.base_url), urlsplit(url)
-        return (target.scheme, target.netloc) == (base.scheme, base.netloc)
-
     async def async_fetch_media(self, url: str) -> MediaFile:
         """Download media from a URL: with our token on this device, without it elsewhere.
 
-        The token only ever goes to the device's own origin, never to a URL it names
-        on another host. Messages name the host only, never the URL.
+        The token only ever goes to the device's own origin (HttpCore's rule), never to
+        a URL it names on another host. Messages name the host only, never the URL.
         """
-        if not self._same_origin(url):
+        if not self._http.on_origin(url):
             return await self._http.fetch_media(url)
 
         async def send() -> MediaFile:
-            return await self._http.fetch_media(url, headers=self._auth())
+            return await self._http.fetch_media(url, credentials=self._auth())
 
         return await self._authorized(send)
 
@@ -297,11 +292,11 @@ class OpenCameraClient:
         The token is made valid first; a 401 is not retried here (the body may be
         half consumed), it raises AuthenticationError.
         """
-        headers = None
-        if self._same_origin(url):
+        credentials = None
+        if self._http.on_origin(url):
             await self._ensure_token()
-            headers = self._auth()
-        async with self._http.open_media(url, headers=headers) as media:
+            credentials = self._auth()
+        async with self._http.open_media(url, credentials=credentials) as media:
             yield media
 
     async def async_download_vod(self, start: datetime, end: datetime, destination: Path) -> int:
@@ -310,7 +305,7 @@ class OpenCameraClient:
 
         async def send() -> int:
             written = 0
-            async with self._http.open("GET", path, headers=self._auth()) as response:
+            async with self._http.open("GET", path, credentials=self._auth()) as response:
                 handle = await asyncio.to_thread(destination.open, "wb")
                 try:
                     async for chunk in response.content.iter_chunked(CHUNK_SIZE):
@@ -343,7 +338,7 @@ class OpenCameraClient:
                     "POST",
                     "system/upgrade",
                     data=form,
-                    headers=self._auth(),
+                    credentials=self._auth(),
                     request_timeout=UPGRADE_TIMEOUT,
                 )
 
