@@ -655,7 +655,18 @@ def check_dependencies(integration: Path) -> list[str]:
     """Every homeassistant.components.X import is covered by dependencies, as hassfest demands."""
     problems: list[str] = []
     manifest = _load_json(integration / "manifest.json", problems) or {}
-    covered = set(manifest.get("dependencies", [])) | set(manifest.get("after_dependencies", []))
+    dependencies = set(manifest.get("dependencies", []))
+    covered = dependencies | set(manifest.get("after_dependencies", []))
+    core = Path(components.__file__).parent
+    problems.extend(
+        f"manifest.json: {dep} is in both dependencies and after_dependencies"
+        for dep in sorted(dependencies & set(manifest.get("after_dependencies", [])))
+    )
+    problems.extend(
+        f"manifest.json: dependency {dep} does not exist"
+        for dep in sorted(covered)
+        if not (core / dep / "manifest.json").is_file()
+    )
     platforms = {p.value for p in Platform}
     own_modules = {p.stem for p in integration.glob("*.py")}
     for path in sorted(integration.rglob("*.py")):

@@ -466,3 +466,13 @@ def test_discoverable_flow_without_unique_id_fails(tree: Path) -> None:
     )
     problems = checks.check_manifest(integration(tree))
     assert "config_flow.py: a discoverable flow must set a unique id" in problems
+
+
+def test_doubled_or_unknown_dependencies_fail(tree: Path) -> None:
+    edit_json(
+        integration(tree) / "manifest.json",
+        lambda m: m.update(dependencies=["http", "webhook"], after_dependencies=["http", "nope"]),
+    )
+    problems = checks.check_dependencies(integration(tree))
+    assert "manifest.json: http is in both dependencies and after_dependencies" in problems
+    assert "manifest.json: dependency nope does not exist" in problems
