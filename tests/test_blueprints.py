@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+import re
 import shutil
 from typing import Any
 
@@ -14,6 +15,7 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+import yaml
 
 from simulator.stack import SimulatorStack
 
@@ -114,7 +116,7 @@ async def test_incident_of_another_camera_is_not_sent(
     await _automation(
         hass,
         "notify_incident",
-        {"notify_action": "notify.mobile_app_phone", "cameras": ["camera.house"]},
+        {"notify_action": "notify.mobile_app_phone", "cameras": ["camera.front_door"]},
     )
     stack.angelcam.state.fire_motion(GARAGE_CAMERA)
     await stack.angelcam.state.webhooks.drain()
@@ -165,3 +167,24 @@ async def test_sensor_turning_on_records_a_novavms_clip(
     hass.states.async_set("binary_sensor.front_door", "off")
     await hass.async_block_till_done()
     assert len(stack.novavms.state.events) == len(before) + 1
+
+
+def _readme_automations() -> list[dict[str, Any]]:
+    """Every automation in the README's YAML examples."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", text, flags=re.DOTALL)
+    found: list[dict[str, Any]] = []
+    for block in blocks:
+        data = yaml.safe_load(block)
+        if isinstance(data, dict) and "automation" in data:
+            found.extend(data["automation"])
+    return found
+
+
+async def test_readme_automation_examples_are_valid(hass: HomeAssistant) -> None:
+    from homeassistant.components.automation.config import async_validate_config_item
+
+    examples = _readme_automations()
+    assert len(examples) >= 2  # the incident notification and the clip with response data
+    for index, example in enumerate(examples):
+        assert await async_validate_config_item(hass, str(index), example) is not None
