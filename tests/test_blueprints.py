@@ -7,7 +7,6 @@ import re
 import shutil
 from typing import Any
 
-from aiohttp.test_utils import TestClient
 from homeassistant.components.automation.helpers import async_get_blueprints
 from homeassistant.components.blueprint import Blueprint
 from homeassistant.core import HomeAssistant, ServiceCall, callback
@@ -68,14 +67,10 @@ async def test_every_blueprint_is_a_valid_automation_blueprint(hass: HomeAssista
         assert blueprint.metadata["source_url"].endswith(f"/blueprints/automation/{path}")
 
 
-@pytest.mark.usefixtures("blueprint_dir")
-async def test_incident_notifies_with_picture_and_view_action(
-    hass: HomeAssistant,
-    stack: SimulatorStack,
-    angelcam_entry: MockConfigEntry,
-    angelcam_served: TestClient,
-    hass_client: ClientSessionGenerator,
-) -> None:
+async def _notified_on_garage_motion(
+    hass: HomeAssistant, stack: SimulatorStack, cameras: list[str]
+) -> list[dict[str, Any]]:
+    """Run the notification blueprint for `cameras`, push Garage motion; return what was sent."""
     sent: list[dict[str, Any]] = []
 
     @callback
@@ -84,14 +79,19 @@ async def test_incident_notifies_with_picture_and_view_action(
 
     hass.services.async_register("notify", "mobile_app_phone", phone)
     await _automation(
-        hass,
-        "notify_incident",
-        {"notify_action": "notify.mobile_app_phone", "cameras": ["camera.garage"]},
+        hass, "notify_incident", {"notify_action": "notify.mobile_app_phone", "cameras": cameras}
     )
     stack.angelcam.state.fire_motion(GARAGE_CAMERA)
     await stack.angelcam.state.webhooks.drain()
     await hass.async_block_till_done()
-    (notification,) = sent
+    return sent
+
+
+@pytest.mark.usefixtures("blueprint_dir", "angelcam_entry", "angelcam_served")
+async def test_incident_notifies_with_picture_and_view_action(
+    hass: HomeAssistant, stack: SimulatorStack, hass_client: ClientSessionGenerator
+) -> None:
+    (notification,) = await _notified_on_garage_motion(hass, stack, ["camera.garage"])
     assert notification["title"] == "Garage: Motion detected"
     assert notification["message"] == "Garage"
     data = notification["data"]
@@ -104,24 +104,11 @@ async def test_incident_notifies_with_picture_and_view_action(
     assert (await image.read())[:2] == b"\xff\xd8"
 
 
-@pytest.mark.usefixtures("blueprint_dir")
+@pytest.mark.usefixtures("blueprint_dir", "angelcam_entry", "angelcam_served")
 async def test_incident_of_another_camera_is_not_sent(
-    hass: HomeAssistant,
-    stack: SimulatorStack,
-    angelcam_entry: MockConfigEntry,
-    angelcam_served: TestClient,
+    hass: HomeAssistant, stack: SimulatorStack
 ) -> None:
-    sent: list[ServiceCall] = []
-    hass.services.async_register("notify", "mobile_app_phone", sent.append)
-    await _automation(
-        hass,
-        "notify_incident",
-        {"notify_action": "notify.mobile_app_phone", "cameras": ["camera.front_door"]},
-    )
-    stack.angelcam.state.fire_motion(GARAGE_CAMERA)
-    await stack.angelcam.state.webhooks.drain()
-    await hass.async_block_till_done()
-    assert sent == []
+    assert await _notified_on_garage_motion(hass, stack, ["camera.front_door"]) == []
 
 
 @pytest.mark.usefixtures("blueprint_dir")
