@@ -63,9 +63,18 @@ class DemoStack:
     """Start, configure and stop the whole demo; a second start reuses the prepared state."""
 
     def __init__(
-        self, state_dir: Path, ports: DemoPorts | None = None, *, activity: bool = True
+        self,
+        state_dir: Path,
+        ports: DemoPorts | None = None,
+        *,
+        activity: bool = True,
+        python: Path | None = None,
     ) -> None:
-        """Describe the stack; nothing runs before ``async with``."""
+        """Describe the stack; nothing runs before ``async with``.
+
+        ``python`` runs Home Assistant (default: this interpreter); the next-release smoke
+        test points it at another lane's venv.
+        """
         self.state_dir = state_dir
         self.ports = ports or DemoPorts()
         self.simulators = SimulatorStack(
@@ -78,7 +87,9 @@ class DemoStack:
             activity=activity,
         )
         self.hass = HomeAssistantProcess(
-            config_dir=self.config_dir, port=self.ports.homeassistant, python=Path(sys.executable)
+            config_dir=self.config_dir,
+            port=self.ports.homeassistant,
+            python=python or Path(sys.executable),
         )
         self._client: HomeAssistantClient | None = None
         self._session: aiohttp.ClientSession | None = None

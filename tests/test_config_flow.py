@@ -382,3 +382,18 @@ async def test_wrong_service_address(hass: HomeAssistant, stack: SimulatorStack)
     data = _without_vendor(novavms_data(stack)) | {"url": stack.angelcam.url}
     result = await hass.config_entries.flow.async_configure(flow_id, data)
     assert result["errors"] == {"base": "unknown"}
+
+
+async def test_novavms_url_help_shows_the_example_url(hass: HomeAssistant) -> None:
+    from homeassistant.helpers.translation import async_get_translations
+
+    flow_id = await _start(hass, "novavms")
+    result = await hass.config_entries.flow.async_configure(flow_id)  # the form again
+    assert result["step_id"] == "novavms"
+    placeholders = result["description_placeholders"]
+    texts = await async_get_translations(hass, "en", "config", [DOMAIN])
+    template = texts[f"component.{DOMAIN}.config.step.novavms.data_description.url"]
+    assert "https://" not in template
+    assert template.format(**placeholders) == (
+        "The address of your NovaVMS server, for example https://novavms.novalien.com."
+    )

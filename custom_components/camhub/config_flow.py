@@ -75,6 +75,8 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 _PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
+# Shown in the NovaVMS URL field's help; hassfest wants URLs out of translated strings.
+NOVAVMS_EXAMPLE_URL = "https://novavms.novalien.com"
 
 # The credential fields a user re-enters on reauth, per vendor.
 REAUTH_FIELDS: dict[Vendor, dict[Any, Any]] = {
@@ -160,6 +162,7 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id=vendor.value,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            description_placeholders={"example_url": NOVAVMS_EXAMPLE_URL},
         )
 
     async def async_step_angelcam_space(

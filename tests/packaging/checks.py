@@ -12,10 +12,12 @@ from collections.abc import Iterator
 import json
 from pathlib import Path
 import re
+import string
 from typing import Any
 from urllib.parse import urlparse
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
+from homeassistant import components
 from homeassistant.const import Platform
 import yaml
 
@@ -106,6 +108,57 @@ ALLOWED_COMPONENTS = frozenset(
     }
 )
 TRANSLATION_KEY = re.compile(r"^[a-z0-9_]+$")
+# hassfest's translation_key_validator: no leading, trailing or doubled separators.
+HASSFEST_KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+# hassfest's translations rule: a URL belongs in a description placeholder, not in the text.
+URL_IN_TEXT = re.compile(
+    r"(((ftp|ftps|scp|http|https|mqtt|mqtts|socket|socks5)://|www\.)"
+    r"[a-z0-9]+([\-.][a-z0-9]+)*\.[a-z]{2,5}(:[0-9]{1,5})?(/.*)?)",
+    re.IGNORECASE,
+)
+HTML_IN_TEXT = re.compile(r"<[a-z].*?>", re.IGNORECASE)  # config_validation.string_with_no_html
+QUOTED_PLACEHOLDER = re.compile(r"'{\w+}'")
+COMBINED_REFERENCE = re.compile(r"(.+\[%)|(%\].+)")
+STRINGS_SECTIONS = frozenset(
+    {
+        "application_credentials",
+        "common",
+        "conditions",
+        "config",
+        "config_panel",
+        "config_subentries",
+        "conversation",
+        "device",
+        "device_automation",
+        "entity",
+        "entity_component",
+        "exceptions",
+        "issues",
+        "options",
+        "preview_features",
+        "selector",
+        "services",
+        "system_health",
+        "title",
+        "triggers",
+    }
+)
+# Where hassfest refuses placeholders: entity states, state attributes and units.
+NO_PLACEHOLDER_PATH = re.compile(
+    r"^entity\.[^.]+\.[^.]+\.(state\.|state_attributes\.[^.]+\.(name|state\.)|unit_of_measurement)"
+)
+ICONS_SECTIONS = frozenset({"config", "entity", "issues", "options", "services"})
+SERVICE_KEYS = frozenset({"description", "fields", "name", "target"})
+FIELD_KEYS = frozenset(
+    {"advanced", "default", "description", "example", "filter", "name", "required", "selector"}
+)
+SECTION_KEYS = frozenset({"collapsed", "description", "fields", "name"})
+REGISTERS_SERVICES = re.compile(
+    r"hass\.services\.(async_)?register|async_register_entity_service|async_register_admin_service"
+)
+DISCOVERY_STEPS = re.compile(
+    r"async_step_(discovery|bluetooth|hassio|homekit|mqtt|ssdp|zeroconf|dhcp|usb)\b"
+)
 QUALITY_RULES = frozenset(
     [
         "action-setup",
@@ -225,7 +278,23 @@ def check_manifest(integration: Path) -> list[str]:
             problems.append(f"manifest.json: {key} must be a list of strings")
     if manifest.get("config_flow") is True and not (integration / "config_flow.py").is_file():
         problems.append("manifest.json: config_flow is true but config_flow.py is missing")
+    if (Path(components.__file__).parent / str(manifest.get("domain"))).is_dir():
+        problems.append("manifest.json: domain collides with a built-in integration")
+    problems.extend(_config_flow_problems(integration))
     return problems
+
+
+def _config_flow_problems(integration: Path) -> list[str]:
+    """hassfest's config_flow rule: a discoverable flow sets a unique id."""
+    path = integration / "config_flow.py"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    sets_unique_id = any(
+        marker in text
+        for marker in ("self.async_set_unique_id", "_async_handle_discovery_without_unique_id")
+    )
+    if DISCOVERY_STEPS.search(text) and not sets_unique_id:
+        return ["config_flow.py: a discoverable flow must set a unique id"]
+    return []
 
 
 def check_hacs(root: Path, minimum_homeassistant: str) -> list[str]:
@@ -297,34 +366,118 @@ def check_translations(integration: Path) -> list[str]:
             f"strings.json: {path} missing"
             for path in sorted(set(_leaf_paths(english)) - set(_leaf_paths(strings)))
         )
-    for platform, entities in strings.get("entity", {}).items():
+    for platform in strings.get("entity", {}):
         if platform not in {p.value for p in Platform}:
             problems.append(f"strings.json: entity platform {platform!r} unknown")
-        problems.extend(
-            f"strings.json: entity.{platform}.{key} is not a valid translation key"
-            for key in entities
-            if not TRANSLATION_KEY.match(key)
-        )
+    problems.extend(
+        f"strings.json: {path} is not a valid translation key"
+        for path in _translation_key_paths(strings)
+        if not _valid_key(path.rsplit(".", 1)[1])
+    )
+    for name, tree in (("strings.json", strings), ("translations/en.json", english)):
+        problems.extend(f"{name}: {problem}" for problem in _translation_tree_problems(tree))
     return problems
 
 
-def _leaf_paths(tree: Any, prefix: str = "") -> Iterator[str]:
+def _valid_key(key: str) -> bool:
+    return bool(TRANSLATION_KEY.match(key) and HASSFEST_KEY.match(key))
+
+
+def _leaves(tree: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     if isinstance(tree, dict):
         for key, value in tree.items():
-            yield from _leaf_paths(value, f"{prefix}.{key}" if prefix else key)
+            yield from _leaves(value, f"{prefix}.{key}" if prefix else key)
     else:
-        yield prefix
+        yield prefix, tree
+
+
+def _leaf_paths(tree: Any) -> Iterator[str]:
+    return (path for path, _ in _leaves(tree))
+
+
+def _translation_key_paths(strings: dict[str, Any]) -> Iterator[str]:
+    """Paths whose last part is a translation key that hassfest checks."""
+    for platform, entities in strings.get("entity", {}).items():
+        for key, spec in entities.items():
+            yield f"entity.{platform}.{key}"
+            yield from (f"entity.{platform}.{key}.state.{s}" for s in spec.get("state", {}))
+            for attr, attr_spec in spec.get("state_attributes", {}).items():
+                at = f"entity.{platform}.{key}.state_attributes.{attr}"
+                yield at
+                yield from (f"{at}.state.{s}" for s in attr_spec.get("state", {}))
+    for name, selector in strings.get("selector", {}).items():
+        yield from (f"selector.{name}.options.{o}" for o in selector.get("options", {}))
+    for name, service in strings.get("services", {}).items():
+        yield f"services.{name}"
+        for part in ("fields", "sections"):
+            yield from (f"services.{name}.{part}.{f}" for f in service.get(part, {}))
+    yield from (f"exceptions.{key}" for key in strings.get("exceptions", {}))
+
+
+def _text_problems(value: str, *, placeholders: bool) -> Iterator[str]:
+    """hassfest's rules for one translated string (translations.validate_translation_value)."""
+    if HTML_IN_TEXT.search(value):
+        yield "contains HTML"
+    if QUOTED_PLACEHOLDER.search(value):
+        yield "has a placeholder inside single quotes"
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field]
+    except ValueError:
+        yield "has an unbalanced brace"
+        fields = []
+    if fields and not placeholders:
+        yield "may not contain placeholders"
+    yield from (f"placeholder {{{f}}} is not an identifier" for f in fields if not f.isidentifier())
+    if COMBINED_REFERENCE.search(value):
+        yield "combines a [%key:...%] reference with other text"
+    if value != value.strip():
+        yield "has leading or trailing spaces"
+    if URL_IN_TEXT.search(value):
+        yield "contains a URL (use a description placeholder instead)"
+
+
+def _data_description_problems(prefix: str, flow: Any) -> Iterator[str]:
+    """Every data_description key of a step describes a field of its data."""
+    steps = flow.get("step", {}) if isinstance(flow, dict) else {}
+    for step_id, step in steps.items():
+        extra = set(step.get("data_description", {})) - set(step.get("data", {}))
+        yield from (
+            f"{prefix}.step.{step_id}.data_description.{key} is not in data"
+            for key in sorted(extra)
+        )
+
+
+def _translation_tree_problems(tree: dict[str, Any]) -> Iterator[str]:
+    """hassfest's translations rules over one file: sections, strings, data descriptions."""
+    yield from (f"unknown section {key!r}" for key in sorted(tree.keys() - STRINGS_SECTIONS))
+    for path, value in _leaves(tree):
+        if not isinstance(value, str):
+            yield f"{path} is not a string"
+            continue
+        allowed = not NO_PLACEHOLDER_PATH.match(path)
+        yield from (f"{path} {reason}" for reason in _text_problems(value, placeholders=allowed))
+    for flow in ("config", "options"):
+        yield from _data_description_problems(flow, tree.get(flow, {}))
+    for issue, spec in tree.get("issues", {}).items():
+        yield from _data_description_problems(f"issues.{issue}.fix_flow", spec.get("fix_flow"))
 
 
 def check_services(integration: Path) -> list[str]:
-    """services.yaml and the `services` section of strings.json describe the same actions."""
+    """services.yaml is well formed and it and strings.json describe the same actions."""
     problems: list[str] = []
     strings = _load_json(integration / "strings.json", problems) or {}
     services_path = integration / "services.yaml"
     declared: dict[str, Any] = {}
     if services_path.is_file():
         declared = yaml.safe_load(services_path.read_text(encoding="utf-8")) or {}
+    elif any(
+        REGISTERS_SERVICES.search(path.read_text(encoding="utf-8"))
+        for path in integration.rglob("*.py")
+    ):
+        problems.append("services.yaml: missing, but the integration registers services")
     described: dict[str, Any] = strings.get("services", {})
+    for name, service in declared.items():
+        problems.extend(_service_schema_problems(name, service or {}, strings))
     for name in declared.keys() - described.keys():
         problems.append(f"services.yaml: {name} has no strings.json services entry")
     for name in described.keys() - declared.keys():
@@ -334,7 +487,7 @@ def check_services(integration: Path) -> list[str]:
         for key in ("name", "description"):
             if not text.get(key):
                 problems.append(f"strings.json: services.{name}.{key} missing")
-        fields = (declared[name] or {}).get("fields", {}) or {}
+        fields = _service_fields(declared[name] or {})
         for field in fields:
             field_text = text.get("fields", {}).get(field, {})
             if not field_text.get("name") or not field_text.get("description"):
@@ -344,28 +497,108 @@ def check_services(integration: Path) -> list[str]:
     return problems
 
 
+def _service_fields(service: dict[str, Any]) -> dict[str, Any]:
+    """A service's fields, those inside sections included."""
+    fields: dict[str, Any] = {}
+    for key, spec in (service.get("fields") or {}).items():
+        if isinstance(spec, dict) and "fields" in spec:
+            fields.update(spec["fields"] or {})
+        else:
+            fields[key] = spec or {}
+    return fields
+
+
+def _service_schema_problems(
+    name: str, service: dict[str, Any], strings: dict[str, Any]
+) -> Iterator[str]:
+    """hassfest's services.yaml schema for a custom integration, and its selector checks."""
+    from homeassistant.helpers import selector
+
+    from custom_components.camhub.schema import vol
+
+    where = f"services.yaml: {name}"
+    if not HASSFEST_KEY.match(name) or "-" in name:
+        yield f"{where} is not a valid service name"
+    yield from (f"{where}: unknown key {k!r}" for k in sorted(service.keys() - SERVICE_KEYS))
+    seen: set[str] = set()
+    for key, spec in (service.get("fields") or {}).items():
+        if isinstance(spec, dict) and "fields" in spec:
+            unknown = spec.keys() - SECTION_KEYS
+            yield from (f"{where}.{key}: unknown section key {k!r}" for k in sorted(unknown))
+            members = spec["fields"] or {}
+        else:
+            members = {key: spec}
+        for field, raw in members.items():
+            at = f"{where}.{field}"
+            if field in seen:
+                yield f"{at} is used twice"
+            seen.add(field)
+            field_spec = raw or {}
+            yield from (f"{at}: unknown key {k!r}" for k in sorted(field_spec.keys() - FIELD_KEYS))
+            if "filter" in field_spec and "target" not in service:
+                yield f"{at}: filter needs a targeted service"
+            if "selector" not in field_spec:
+                continue
+            try:
+                selector.validate_selector(field_spec["selector"])
+            except (vol.Invalid, KeyError, TypeError, ValueError) as err:
+                yield f"{at}: invalid selector ({err})"
+            select = (field_spec["selector"] or {}).get("select") or {}
+            key_name = select.get("translation_key")
+            if key_name is not None and key_name not in strings.get("selector", {}):
+                yield f"{at}: selector translation_key {key_name} is not in strings.json"
+
+
 def check_icons(integration: Path) -> list[str]:
-    """icons.json names only translation keys and services that exist."""
+    """icons.json is well formed and names only translation keys and services that exist."""
     problems: list[str] = []
     icons_path = integration / "icons.json"
     if not icons_path.is_file():
         return problems
     icons = _load_json(icons_path, problems) or {}
     strings = _load_json(integration / "strings.json", problems) or {}
+    problems.extend(
+        f"icons.json: unknown section {key!r}" for key in sorted(icons.keys() - ICONS_SECTIONS)
+    )
     entity_strings = strings.get("entity", {})
     for platform, keys in icons.get("entity", {}).items():
         for key, spec in keys.items():
+            at = f"icons.json: entity.{platform}.{key}"
             if key not in entity_strings.get(platform, {}):
-                problems.append(f"icons.json: entity.{platform}.{key} has no translation key")
+                problems.append(f"{at} has no translation key")
             if "default" not in spec:
-                problems.append(f"icons.json: entity.{platform}.{key} has no default icon")
+                problems.append(f"{at} has no default icon")
+            problems.extend(_icon_problems(at, spec))
     services = strings.get("services", {})
-    problems.extend(
-        f"icons.json: services.{name} is not a service"
-        for name in icons.get("services", {})
-        if name not in services
-    )
+    for name, spec in icons.get("services", {}).items():
+        at = f"icons.json: services.{name}"
+        if name not in services:
+            problems.append(f"{at} is not a service")
+        # The shorthand is the icon alone; otherwise the service's and its sections' icons.
+        entry = {"service": spec} if isinstance(spec, str) else spec
+        problems.extend(_icon_value_problems(f"{at}.service", entry.get("service")))
+        for section, icon in (entry.get("sections") or {}).items():
+            problems.extend(_icon_value_problems(f"{at}.sections.{section}", icon))
     return problems
+
+
+def _icon_problems(at: str, spec: dict[str, Any]) -> Iterator[str]:
+    """One entity's icons: mdi names, valid state keys, no state icon equal to the default."""
+    if "default" in spec:
+        yield from _icon_value_problems(f"{at}.default", spec["default"])
+    for state, icon in spec.get("state", {}).items():
+        if not _valid_key(state):
+            yield f"{at}.state.{state} is not a valid translation key"
+        yield from _icon_value_problems(f"{at}.state.{state}", icon)
+        if icon == spec.get("default"):
+            yield f"{at}.state.{state} repeats the default icon"
+    for attribute, attr_spec in spec.get("state_attributes", {}).items():
+        yield from _icon_problems(f"{at}.state_attributes.{attribute}", attr_spec)
+
+
+def _icon_value_problems(at: str, icon: Any) -> Iterator[str]:
+    if not isinstance(icon, str) or not icon.startswith("mdi:") or HTML_IN_TEXT.search(icon):
+        yield f"{at} is not an mdi: icon"
 
 
 def check_quality_scale(integration: Path) -> list[str]:
@@ -422,7 +655,18 @@ def check_dependencies(integration: Path) -> list[str]:
     """Every homeassistant.components.X import is covered by dependencies, as hassfest demands."""
     problems: list[str] = []
     manifest = _load_json(integration / "manifest.json", problems) or {}
-    covered = set(manifest.get("dependencies", [])) | set(manifest.get("after_dependencies", []))
+    dependencies = set(manifest.get("dependencies", []))
+    covered = dependencies | set(manifest.get("after_dependencies", []))
+    core = Path(components.__file__).parent
+    problems.extend(
+        f"manifest.json: {dep} is in both dependencies and after_dependencies"
+        for dep in sorted(dependencies & set(manifest.get("after_dependencies", [])))
+    )
+    problems.extend(
+        f"manifest.json: dependency {dep} does not exist"
+        for dep in sorted(covered)
+        if not (core / dep / "manifest.json").is_file()
+    )
     platforms = {p.value for p in Platform}
     own_modules = {p.stem for p in integration.glob("*.py")}
     for path in sorted(integration.rglob("*.py")):

@@ -271,3 +271,208 @@ def test_quality_scale_must_list_every_rule(tree: Path) -> None:
     assert "quality_scale.yaml: docs-conditions is exempt without a comment" in problems
     path.unlink()
     assert checks.check_quality_scale(integration(tree)) == ["quality_scale.yaml: missing"]
+
+
+def _edit_both(tree: Path, change: Callable[[Any], object]) -> None:
+    """Make the same change to strings.json and translations/en.json (so they stay equal)."""
+    for name in ("strings.json", "translations/en.json"):
+        edit_json(integration(tree) / name, change)
+
+
+def _set_url_help(strings: dict[str, Any], text: str) -> None:
+    strings["config"]["step"]["novavms"]["data_description"]["url"] = text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("for example https://novavms.novalien.com.", "contains a URL"),
+        ("see www.example.com", "contains a URL"),
+        ("an <b>address</b>", "contains HTML"),
+        ("the '{example_url}' server", "placeholder inside single quotes"),
+        ("the {example url} server", "placeholder {example url} is not an identifier"),
+        ("the {example_url server", "has an unbalanced brace"),
+        ("Start [%key:common::config_flow::data::url%]", "combines a [%key:...%] reference"),
+        ("The address ", "has leading or trailing spaces"),
+    ],
+)
+def test_hassfest_string_rules_fail(tree: Path, text: str, expected: str) -> None:
+    _edit_both(tree, lambda s: _set_url_help(s, text))
+    problems = checks.check_translations(integration(tree))
+    where = "config.step.novavms.data_description.url"
+    for name in ("strings.json", "translations/en.json"):
+        assert any(p.startswith(f"{name}: {where} ") and expected in p for p in problems), problems
+
+
+def test_placeholder_urls_and_plain_hosts_pass(tree: Path) -> None:
+    # A host without a scheme is not a URL to hassfest (our ICE-server help names one).
+    _edit_both(tree, lambda s: _set_url_help(s, "for example {example_url} or stun.example.com"))
+    assert checks.check_translations(integration(tree)) == []
+
+
+def test_entity_state_placeholders_fail(tree: Path) -> None:
+    _edit_both(
+        tree,
+        lambda s: s["entity"]["sensor"].update(
+            ghost={"name": "Ghost {n}", "state": {"on": "On {n}"}, "unit_of_measurement": "{u}"}
+        ),
+    )
+    problems = checks.check_translations(integration(tree))
+    assert "strings.json: entity.sensor.ghost.state.on may not contain placeholders" in problems
+    assert "strings.json: entity.sensor.ghost.unit_of_measurement may not contain placeholders" in (
+        problems
+    )
+    assert not any("entity.sensor.ghost.name" in p for p in problems)
+
+
+def test_data_description_without_data_fails(tree: Path) -> None:
+    _edit_both(
+        tree,
+        lambda s: s["config"]["step"]["novavms"]["data_description"].update(secret="Shh."),
+    )
+    problems = checks.check_translations(integration(tree))
+    assert "strings.json: config.step.novavms.data_description.secret is not in data" in problems
+
+
+def test_issue_fix_flow_data_description_checked(tree: Path) -> None:
+    fix_flow = {"step": {"init": {"data": {}, "data_description": {"key": "K"}}}}
+    _edit_both(tree, lambda s: s["issues"].update(fixme={"title": "T", "fix_flow": fix_flow}))
+    problems = checks.check_translations(integration(tree))
+    assert "strings.json: issues.fixme.fix_flow.step.init.data_description.key is not in data" in (
+        problems
+    )
+
+
+def test_unknown_section_and_bad_keys_fail(tree: Path) -> None:
+    def change(s: dict[str, Any]) -> None:
+        s["entities"] = {}
+        s["exceptions"]["bad__key"] = {"message": "x"}
+        s["selector"]["stream_format"]["options"]["_auto"] = "x"
+        s["entity"]["sensor"]["camera_status"]["state"]["Online"] = "x"
+        s["config"]["step"]["user"]["title"] = 3
+
+    _edit_both(tree, change)
+    problems = checks.check_translations(integration(tree))
+    assert "strings.json: unknown section 'entities'" in problems
+    for path in (
+        "exceptions.bad__key",
+        "selector.stream_format.options._auto",
+        "entity.sensor.camera_status.state.Online",
+    ):
+        assert f"strings.json: {path} is not a valid translation key" in problems, problems
+    assert "strings.json: config.step.user.title is not a string" in problems
+
+
+def test_malformed_services_yaml_fails(tree: Path) -> None:
+    _write_services(
+        tree,
+        "Ring-Bell:\n"
+        "  icon: mdi:bell\n"
+        "  fields:\n"
+        "    loud:\n"
+        "      selector:\n"
+        "        teleport:\n"
+        "      filter:\n"
+        "        supported_features: [x]\n"
+        "      colour: red\n"
+        "    more:\n"
+        "      collapsed: true\n"
+        "      hidden: true\n"
+        "      fields:\n"
+        "        loud:\n"
+        "          selector:\n"
+        "            select:\n"
+        "              options: [a]\n"
+        "              translation_key: volume\n",
+        {
+            "Ring-Bell": {
+                "name": "Ring",
+                "description": "Ring",
+                "fields": {"loud": {"name": "Loud", "description": "Loud"}},
+            }
+        },
+    )
+    problems = checks.check_services(integration(tree))
+    where = "services.yaml: Ring-Bell"
+    assert f"{where} is not a valid service name" in problems
+    assert f"{where}: unknown key 'icon'" in problems
+    assert f"{where}.loud: unknown key 'colour'" in problems
+    assert f"{where}.loud: filter needs a targeted service" in problems
+    assert any(p.startswith(f"{where}.loud: invalid selector") for p in problems), problems
+    assert f"{where}.more: unknown section key 'hidden'" in problems
+    assert f"{where}.loud is used twice" in problems
+    assert f"{where}.loud: selector translation_key volume is not in strings.json" in problems
+
+
+def test_services_registered_without_services_yaml_fails(tree: Path) -> None:
+    (integration(tree) / "services.yaml").unlink()
+    problems = checks.check_services(integration(tree))
+    assert "services.yaml: missing, but the integration registers services" in problems
+
+
+def test_malformed_icons_fail(tree: Path) -> None:
+    def change(icons: dict[str, Any]) -> None:
+        icons["buttons"] = {}
+        sensor = icons["entity"]["sensor"]
+        sensor["camera_status"]["state"]["Offline"] = "cctv-off"
+        sensor["camera_status"]["state"]["error"] = sensor["camera_status"]["default"]
+        sensor["next_arming"]["default"] = "<b>mdi:x</b>"
+        icons["services"]["trigger_clip"] = "movie"
+        icons["services"]["create_clip"] = {"service": "mdi:cut", "sections": {"advanced": "x"}}
+
+    edit_json(integration(tree) / "icons.json", change)
+    problems = checks.check_icons(integration(tree))
+    at = "icons.json: entity.sensor"
+    assert "icons.json: unknown section 'buttons'" in problems
+    assert f"{at}.camera_status.state.Offline is not a valid translation key" in problems
+    assert f"{at}.camera_status.state.Offline is not an mdi: icon" in problems
+    assert f"{at}.camera_status.state.error repeats the default icon" in problems
+    assert f"{at}.next_arming.default is not an mdi: icon" in problems
+    assert "icons.json: services.trigger_clip.service is not an mdi: icon" in problems
+    assert "icons.json: services.create_clip.sections.advanced is not an mdi: icon" in problems
+    assert not any("create_clip.service" in p for p in problems)
+
+
+def test_state_attribute_icons_checked(tree: Path) -> None:
+    edit_json(
+        integration(tree) / "icons.json",
+        lambda i: i["entity"]["event"]["events"].update(
+            state_attributes={"event_type": {"default": "bell", "state": {"motion": "mdi:run"}}}
+        ),
+    )
+    problems = checks.check_icons(integration(tree))
+    assert (
+        "icons.json: entity.event.events.state_attributes.event_type.default is not an mdi: icon"
+        in problems
+    )
+
+
+def test_domain_of_a_core_integration_fails(tree: Path) -> None:
+    edit_json(integration(tree) / "manifest.json", lambda m: m.update(domain="camera"))
+    problems = checks.check_manifest(integration(tree))
+    assert "manifest.json: domain collides with a built-in integration" in problems
+
+
+def test_discoverable_flow_without_unique_id_fails(tree: Path) -> None:
+    path = integration(tree) / "config_flow.py"
+    path.write_text(
+        path.read_text()
+        .replace("self.async_set_unique_id", "self.async_set_other_id")
+        .replace(
+            "async def async_step_user(",
+            "async def async_step_zeroconf(self, info):\n"
+            "        return self.async_abort(reason='x')\n\n    async def async_step_user(",
+        )
+    )
+    problems = checks.check_manifest(integration(tree))
+    assert "config_flow.py: a discoverable flow must set a unique id" in problems
+
+
+def test_doubled_or_unknown_dependencies_fail(tree: Path) -> None:
+    edit_json(
+        integration(tree) / "manifest.json",
+        lambda m: m.update(dependencies=["http", "webhook"], after_dependencies=["http", "nope"]),
+    )
+    problems = checks.check_dependencies(integration(tree))
+    assert "manifest.json: http is in both dependencies and after_dependencies" in problems
+    assert "manifest.json: dependency nope does not exist" in problems
