@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -282,3 +282,30 @@ async def test_angelcam_pushes_write_only_their_devices(
         assert writes.changed
         assert set(writes.written) <= mine
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_failing_listener_does_not_stop_the_others(
+    hass: HomeAssistant, novavms_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    coordinator = coordinator_of(novavms_entry)
+    data = coordinator.data
+    camera = next(iter(data.cameras.values()))
+    key = ("camera", camera.id)
+    heard: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("listener failed")
+
+    remove_broken = coordinator.async_add_listener(broken, key)
+    remove_heard = coordinator.async_add_listener(lambda: heard.append(camera.id), key)
+    renamed = replace(camera, name="Renamed")
+    coordinator.async_push_data(replace(data, cameras={**data.cameras, camera.id: renamed}), [key])
+    assert heard == [camera.id]
+    assert "Unexpected error updating listener" in caplog.text
+    remove_broken()
+    remove_heard()
+    # A device nobody listens to any more is forgotten.
+    nobody = ("camera", "nobody")
+    coordinator.async_add_listener(lambda: None, nobody)()
+    assert nobody not in coordinator._device_listeners
+    assert key in coordinator._device_listeners

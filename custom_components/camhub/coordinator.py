@@ -114,18 +114,15 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
     ) -> None:
         """Show state a push delivered without moving the next poll (pushes may be frequent).
 
-        Only the entities of `devices` (the ones the push names) hear of it, and only when
-        their data changed; None compares every device, as a poll does.
+        Only the entities of `devices` (the ones the push names, which it cannot add or
+        remove) hear of it, and only when their data changed; None compares every device
+        and tells entry-wide listeners too, as a poll does.
         """
         self.data = snapshot
         if devices is None:
             self.async_update_listeners()
         elif self.last_update_success and self._told_available:
-            changed, came_or_went = self._changed(devices)
-            if came_or_went:
-                # The entry's devices and entities change too (entry-wide listeners).
-                self._call(self._entry_listeners())
-            self._call(self._listeners_of(changed))
+            self._call(self._listeners_of(self._changed(devices)))
 
     @callback
     def async_add_listener(
@@ -165,7 +162,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             return
         if not available or self.data is None:
             return
-        changed, _came_or_went = self._changed(self._device_keys())
+        changed = self._changed(self._device_keys())
         if changed:
             self._call(self._entry_listeners())
             self._call(self._listeners_of(changed))
@@ -189,23 +186,19 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         recordings = data.recordings.get(item_id)
         return (item, self.motion.until(item_id), recordings, data.device, data.system)
 
-    def _changed(self, keys: Iterable[DeviceKey]) -> tuple[list[DeviceKey], bool]:
-        """The devices among `keys` whose view differs from the one told (now told), and
-        whether one of them appeared or went."""
+    def _changed(self, keys: Iterable[DeviceKey]) -> list[DeviceKey]:
+        """The devices among `keys` whose view differs from the one told; now told."""
         changed = []
-        came_or_went = False
         for key in keys:
             view = self._view(key)
-            told = self._told.get(key)
-            if view == told:
+            if view == self._told.get(key):
                 continue
             changed.append(key)
-            came_or_went |= view is None or told is None
             if view is None:
                 del self._told[key]
             else:
                 self._told[key] = view
-        return changed, came_or_went
+        return changed
 
     def _entry_listeners(self) -> list[CALLBACK_TYPE]:
         return [listener for listener, context in self._listeners.values() if context is None]
