@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 import socket
 from typing import Any
 from unittest.mock import patch
@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 
 # Imported first so Home Assistant's loader finds this checkout's custom_components.
 from custom_components.camhub.const import CONF_SPACE_ID, CONF_VENDOR, DOMAIN
+from simulator.populate import populate_angelcam, populate_novavms
 from simulator.stack import SimulatorStack
 
 
@@ -143,3 +144,26 @@ class WriteCounter:
     def of(self, entity_ids: set[str]) -> int:
         """Writes counted for `entity_ids`."""
         return sum(count for entity_id, count in self.written.items() if entity_id in entity_ids)
+
+
+async def grown_entries(
+    stacks: AsyncExitStack, sizes: tuple[int, ...]
+) -> list[tuple[str, SimulatorStack, MockConfigEntry]]:
+    """Per cloud vendor and size: a simulator stack grown to that many cameras, and its entry.
+
+    Not added to Home Assistant yet; every stack stops with `stacks`.
+    """
+    made = []
+    for vendor in ("novavms", "angelcam"):
+        for size in sizes:
+            stack = await stacks.enter_async_context(SimulatorStack(scenario="empty"))
+            # Every scenario numbers its accounts alike: unique ids must differ.
+            unique_id = f"{vendor}:bench:{size}"
+            if vendor == "novavms":
+                populate_novavms(stack, size)
+                entry = novavms_entry(stack, unique_id=unique_id)
+            else:
+                populate_angelcam(stack, size)
+                entry = angelcam_entry(stack, unique_id=unique_id)
+            made.append((vendor, stack, entry))
+    return made

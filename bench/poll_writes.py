@@ -4,8 +4,8 @@ Run: PYTHONPATH=. .venv/bin/python bench/poll_writes.py
 One real Home Assistant (HTTP on a free 127.0.0.1 port) sets up a NovaVMS organisation and an
 Angelcam space of 6, 200 and 500 cameras each (one simulator stack per entry, grown by
 simulator.populate). After WARMUP polls, each entry is polled POLLS times with nothing changed
-at the vendor, then once after one camera changed (NovaVMS: its stream tier; Angelcam: its
-name). Writes are counted per entity (every write passes Entity._async_write_ha_state); the
+at the vendor, then once after one camera changed (NovaVMS: its stream tier; Angelcam: it
+went offline). Writes are counted per entity (every write passes Entity._async_write_ha_state); the
 last column says whether the changed poll wrote exactly that camera's entities, once each.
 Angelcam's request limits are lifted for this bench (simulator and client), since it counts
 writes, not requests; the polls still ask the simulator for everything.
@@ -20,12 +20,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.ha_harness import WriteCounter, angelcam_entry, novavms_entry, running_hass
+from bench.ha_harness import WriteCounter, grown_entries, running_hass
 from custom_components.camhub.client import BUDGETS, account_key
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.coordinator import CamHubCoordinator
 from custom_components.camhub.providers.budget import DAY, MINUTE, Limit, RequestBudget
-from simulator.populate import populate_angelcam, populate_novavms
 from simulator.stack import SimulatorStack
 
 SIZES = (6, 200, 500)
@@ -72,7 +71,9 @@ async def measure(
         if vendor == "novavms":
             stack.novavms.state.cameras[camera].active_tier = "sub"
         else:
-            stack.angelcam.state.world.camera(int(camera)).name += " (renamed)"
+            # Offline, polled (no push is registered here); a rename would also make Home
+            # Assistant re-write the entities for the device's new name.
+            stack.angelcam.state.set_camera_online(int(camera), online=False)
         counter.written.clear()
         await coordinator.async_refresh()
         await hass.async_block_till_done()
@@ -94,27 +95,17 @@ async def main() -> None:
     async with AsyncExitStack() as stacks:
         hass = await stacks.enter_async_context(running_hass())
         rows = []
-        for vendor in ("novavms", "angelcam"):
-            for size in SIZES:
-                stack = await stacks.enter_async_context(SimulatorStack(scenario="empty"))
-                unique_id = f"{vendor}:bench:{size}"
-                if vendor == "novavms":
-                    populate_novavms(stack, size)
-                    entry = novavms_entry(stack, unique_id=unique_id)
-                else:
-                    populate_angelcam(stack, size)
-                    entry = angelcam_entry(stack, unique_id=unique_id)
-                    limits = stack.angelcam.state.rate_limiter.limits
-                    limits.per_minute = limits.per_day = None
-                    # The client's budget is the account's shared one, made on first use.
-                    hass.data.setdefault(BUDGETS, {})[account_key(entry.data)] = RequestBudget(
-                        LIFTED
-                    )
-                entry.add_to_hass(hass)
-                if not await hass.config_entries.async_setup(entry.entry_id):
-                    raise SystemExit(f"{unique_id}: setup failed ({entry.state})")
-                await hass.async_block_till_done()
-                rows.append(await measure(hass, stack, vendor, entry))
+        for vendor, stack, entry in await grown_entries(stacks, SIZES):
+            if vendor == "angelcam":
+                limits = stack.angelcam.state.rate_limiter.limits
+                limits.per_minute = limits.per_day = None
+                # The client's budget is the account's shared one, made on first use.
+                hass.data.setdefault(BUDGETS, {})[account_key(entry.data)] = RequestBudget(LIFTED)
+            entry.add_to_hass(hass)
+            if not await hass.config_entries.async_setup(entry.entry_id):
+                raise SystemExit(f"{entry.unique_id}: setup failed ({entry.state})")
+            await hass.async_block_till_done()
+            rows.append(await measure(hass, stack, vendor, entry))
         print("State writes per steady poll (max of 3 with nothing changed; one camera changed)")
         print("vendor    cameras  entities  unchanged  one changed  its entities  exact")
         for row in rows:

@@ -33,12 +33,11 @@ from homeassistant.core import Event, EventStateChangedData, HomeAssistant, call
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.ha_harness import WriteCounter, angelcam_entry, novavms_entry, running_hass, serve
+from bench.ha_harness import WriteCounter, grown_entries, running_hass, serve
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.coordinator import CamHubCoordinator
 from custom_components.camhub.polling import requests_per_day
 from custom_components.camhub.push import PushChannel
-from simulator.populate import populate_angelcam, populate_novavms
 from simulator.stack import SimulatorStack
 
 SIZES = (6, 200, 500)
@@ -260,21 +259,15 @@ def polling_row(subject: Subject) -> str:
 async def main() -> None:
     """Set everything up, push, print both tables."""
     async with AsyncExitStack() as stacks:
-        subjects = []
-        for vendor in ("novavms", "angelcam"):
-            for size in SIZES:
-                stack = await stacks.enter_async_context(SimulatorStack(scenario="empty"))
-                # Every scenario numbers its accounts alike: unique ids must differ.
-                unique_id = f"{vendor}:bench:{size}"
-                if vendor == "novavms":
-                    populate_novavms(stack, size)
-                    entry = novavms_entry(stack, unique_id=unique_id)
-                    pusher = novavms_pusher(stack)
-                else:
-                    populate_angelcam(stack, size)
-                    entry = angelcam_entry(stack, unique_id=unique_id)
-                    pusher = angelcam_pusher(stack)
-                subjects.append(Subject(f"{vendor} {size}", entry, pusher))
+        subjects = [
+            Subject(
+                # "novavms 200": the vendor and size its unique id ends with.
+                f"{vendor} {entry.unique_id.rsplit(':', 1)[1]}",
+                entry,
+                novavms_pusher(stack) if vendor == "novavms" else angelcam_pusher(stack),
+            )
+            for vendor, stack, entry in await grown_entries(stacks, SIZES)
+        ]
         hass = await stacks.enter_async_context(running_hass())
         for subject in subjects:
             await set_up(hass, subject)
