@@ -12,39 +12,22 @@ requests a day (exit status 1 if it does not).
 from __future__ import annotations
 
 import asyncio
-import math
 import sys
 
 from bench.ha_harness import angelcam_entry, running_hass
 from custom_components.camhub.const import ANGELCAM_DAILY_REQUESTS, ANGELCAM_POLLING_SHARE
 from custom_components.camhub.polling import membership_per_day, requests_per_day
-from simulator.angelcam_model import Location
+from simulator.populate import populate_angelcam
 from simulator.stack import SimulatorStack
 
 SIZES = (1, 10, 50, 200)
-CAMERAS_PER_LOCATION = 10
 POLLS = 3
-
-
-def populate(stack: SimulatorStack, cameras: int) -> int:
-    """Give the scenario's user `cameras` cameras in one location per ten; return locations."""
-    state = stack.angelcam.state
-    world = state.world
-    root = world.root_location[stack.credentials()["angelcam"]["user_id"]]
-    locations = [root]
-    for number in range(1, math.ceil(cameras / CAMERAS_PER_LOCATION)):
-        location = Location(world.next_id("location"), world.locations[root].space_id, f"L{number}")
-        world.locations[location.id] = location
-        locations.append(location.id)
-    for number in range(cameras):
-        state.add_camera(f"Camera {number:03d}", locations[number % len(locations)])
-    return len(locations)
 
 
 async def measure(cameras: int) -> tuple[int, int, float, float]:
     """(locations, requests per steady poll, interval in s, requests a day)."""
     async with SimulatorStack(scenario="empty") as stack, running_hass() as hass:
-        locations = populate(stack, cameras)
+        locations = populate_angelcam(stack, cameras)
         entry = angelcam_entry(stack)
         entry.add_to_hass(hass)
         if not await hass.config_entries.async_setup(entry.entry_id):

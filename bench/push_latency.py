@@ -1,21 +1,21 @@
-"""Print CamHub's webhook-to-state latency and the polling requests a day push saves.
+"""Print CamHub's webhook-to-state latency at 6, 200 and 500 cameras, and what push saves polling.
 
-Run: PYTHONPATH=. .venv/bin/python bench/push_latency.py  (about 2 minutes)
+Run: PYTHONPATH=. .venv/bin/python bench/push_latency.py  (a few minutes)
 One real Home Assistant, served over HTTP on a free 127.0.0.1 port that is set as its external
-URL, sets up the demo scenario's NovaVMS organisation and Angelcam space plus Angelcam spaces
-of 1, 10, 50 and 200 cameras (one simulator stack each); every push channel registers that URL
-with its simulator, which then delivers signed camera_status pushes over real HTTP. Latency is
-timed with time.perf_counter from the simulator's status change (which starts its delivery at
-once) to the state_changed event of the camera's online binary_sensor, over 1000 deliveries
-flipping cameras offline and online in turn, on the NovaVMS demo organisation and on the 50- and
-200-camera Angelcam spaces (a push re-writes every entity of its entry, so size matters); the
-other entries get two pushes, enough to make push healthy. Angelcam deliveries carry no id: the
-same camera's same status twice in one second is one JWT, which CamHub takes for a replay, so
-cameras are taken in turn and such a repeat waits, untimed, for the next second. Rate limits
-are left on: Angelcam's registration waits, in real time, for the client's 20-a-minute budget
-to have room after setup (the wait is printed). Then, per entry, the coordinator's planned
-interval and its measured requests per poll give the polling requests a day
-(polling.requests_per_day) before any push and after verified pushes made it push_healthy.
+URL, sets up six entries: a NovaVMS organisation and an Angelcam space of 6, 200 and 500
+cameras each (one simulator stack per entry, grown by simulator.populate). Every push channel
+registers that URL with its simulator, which then delivers signed camera_status pushes over
+real HTTP. Latency is timed with time.perf_counter from the simulator's status change (which
+starts its delivery at once) to the state_changed event of the camera's online binary_sensor,
+over PUSHES deliveries per entry flipping cameras offline and online in turn. The entries take
+turns push by push, so the machine's load (it is shared) falls on every size alike; the state
+writes each push caused are counted too (a push should write one camera's entities, whatever
+the size). Angelcam deliveries carry no id: the same camera's same status twice in one second
+is one JWT, which CamHub takes for a replay, so such a repeat waits, untimed, for the next
+second. Rate limits are left on: Angelcam's registration waits, in real time, for the client's
+20-a-minute budget to have room after setup (the wait is printed). Then, per entry, the
+coordinator's planned interval and its measured requests per poll give the polling requests a
+day (polling.requests_per_day) before any push and after verified pushes made it push_healthy.
 """
 
 from __future__ import annotations
@@ -28,26 +28,22 @@ from datetime import datetime, timedelta
 import statistics
 import time
 
-from aiohttp.test_utils import TestServer
 from homeassistant.const import EVENT_STATE_CHANGED, STATE_OFF, STATE_ON
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from bench.angelcam_polling_budget import SIZES, populate
-from bench.ha_harness import angelcam_entry, novavms_entry, running_hass
+from bench.ha_harness import WriteCounter, grown_entries, running_hass, serve
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.coordinator import CamHubCoordinator
 from custom_components.camhub.polling import requests_per_day
 from custom_components.camhub.push import PushChannel
 from simulator.stack import SimulatorStack
 
-PUSHES = 1000
-# Angelcam's latency is measured on these spaces (enough cameras that a body rarely repeats;
-# two sizes, since a push re-writes the state of every entity of its entry).
-ANGELCAM_LATENCY_CAMERAS = (50, 200)
-# The flips that make the other entries' push healthy (one offline, one back online).
-HEALTH_PUSHES = 2
+SIZES = (6, 200, 500)
+PUSHES = 600
+# Untimed flips first, so every entry is push healthy and warm.
+WARMUP_PUSHES = 12
 PUSH_TIMEOUT = 5.0
 # Angelcam's first registration waits up to a minute for room in the minute's budget.
 REGISTER_TIMEOUT = 150.0
@@ -154,44 +150,55 @@ def online_sensors(hass: HomeAssistant, subject: Subject) -> dict[str, str]:
     return sensors
 
 
-async def flip(hass: HomeAssistant, watch: StateWatch, subject: Subject, count: int) -> list[float]:
-    """Push `count` status changes (cameras in turn: offline, then online); seconds each."""
-    sensors = online_sensors(hass, subject)
-    cameras = list(sensors)
-    pusher = subject.pusher
-    accepted = subject.channel.accepted
-    signed_in: dict[tuple[str, bool], int] = {}
-    samples = []
-    for number in range(count):
-        camera = cameras[(number // 2) % len(cameras)]
+class Flipper:
+    """Flips one entry's cameras in turn (offline, then online) and times each push."""
+
+    def __init__(self, hass: HomeAssistant, watch: StateWatch, subject: Subject) -> None:
+        """Start with the entry's cameras that are online now."""
+        self.hass = hass
+        self.watch = watch
+        self.subject = subject
+        self.sensors = online_sensors(hass, subject)
+        self.cameras = list(self.sensors)
+        self.entities = {
+            e.entity_id
+            for e in er.async_entries_for_config_entry(er.async_get(hass), subject.entry.entry_id)
+        }
+        self.samples: list[float] = []
+        self.writes: list[int] = []
+        self._number = 0
+        self._signed_in: dict[tuple[str, bool], int] = {}
+
+    async def push(self, counter: WriteCounter, *, timed: bool = True) -> None:
+        """One status change of the next camera, delivered and applied."""
+        subject, pusher = self.subject, self.subject.pusher
+        number, self._number = self._number, self._number + 1
+        camera = self.cameras[(number // 2) % len(self.cameras)]
         online = number % 2 == 1
-        last = signed_in.get((camera, online))
+        last = self._signed_in.get((camera, online))
         if pusher.same_second_is_replay and last is not None:
             await asyncio.sleep(max(0.0, last + 1 - pusher.now().timestamp()))
-        changed = watch.expect(sensors[camera], STATE_ON if online else STATE_OFF)
+        changed = self.watch.expect(self.sensors[camera], STATE_ON if online else STATE_OFF)
+        accepted = subject.channel.accepted
+        written = counter.of(self.entities)
         start = time.perf_counter()
         pusher.set_online(camera, online)
         try:
             async with asyncio.timeout(PUSH_TIMEOUT):
-                samples.append(await changed - start)
+                sample = await changed - start
         except TimeoutError:
             raise SystemExit(
-                f"{subject.label}: push {number} did not change {sensors[camera]}"
+                f"{subject.label}: push {number} did not change {self.sensors[camera]}"
             ) from None
         await pusher.drain()
+        await self.hass.async_block_till_done()
+        if subject.channel.accepted - accepted != 1:
+            raise SystemExit(f"{subject.label}: push {number} not taken")
         # Signed by now: a later delivery of the same body must come in a later second.
-        signed_in[(camera, online)] = int(pusher.now().timestamp())
-    if subject.channel.accepted - accepted != count:
-        raise SystemExit(f"{subject.label}: {subject.channel.accepted - accepted} of {count} taken")
-    return samples
-
-
-async def serve(hass: HomeAssistant) -> TestServer:
-    """Serve Home Assistant's HTTP app on a free 127.0.0.1 port; make it the external URL."""
-    server = TestServer(hass.http.app, host="127.0.0.1")
-    await server.start_server()
-    await hass.config.async_update(external_url=str(server.make_url("")).rstrip("/"))
-    return server
+        self._signed_in[(camera, online)] = int(pusher.now().timestamp())
+        if timed:
+            self.samples.append(sample)
+            self.writes.append(counter.of(self.entities) - written)
 
 
 async def registered(subjects: list[Subject], base: str) -> float:
@@ -216,14 +223,20 @@ async def set_up(hass: HomeAssistant, subject: Subject) -> None:
     subject.interval_before = subject.coordinator.update_interval
 
 
-def latency_row(vendor: str, cameras: int, samples: list[float]) -> str:
-    """One line of latency figures in milliseconds."""
-    ms = sorted(sample * 1000 for sample in samples)
-    p50 = statistics.median(ms)
-    p99 = statistics.quantiles(ms, n=100, method="inclusive")[98]
+def p99(samples: list[float]) -> float:
+    """The 99th percentile, in milliseconds."""
+    ms = [sample * 1000 for sample in samples]
+    return statistics.quantiles(ms, n=100, method="inclusive")[98]
+
+
+def latency_row(vendor: str, flipper: Flipper) -> str:
+    """One line of latency figures in milliseconds, and the state writes per push."""
+    ms = sorted(sample * 1000 for sample in flipper.samples)
+    writes = statistics.mean(flipper.writes)
     return (
-        f"{vendor:9s} {cameras:7d}  {len(ms):6d}  {p50:6.1f}  {p99:6.1f}  "
-        f"{ms[0]:6.1f}  {ms[-1]:6.1f}"
+        f"{vendor:9s} {len(flipper.subject.coordinator.data.cameras):7d}  {len(ms):6d}  "
+        f"{statistics.median(ms):6.2f}  {p99(flipper.samples):6.2f}  {ms[-1]:6.2f}  "
+        f"{len(flipper.entities):8d}  {writes:7.1f}"
     )
 
 
@@ -246,41 +259,43 @@ def polling_row(subject: Subject) -> str:
 async def main() -> None:
     """Set everything up, push, print both tables."""
     async with AsyncExitStack() as stacks:
-        demo = await stacks.enter_async_context(SimulatorStack(scenario="demo"))
         subjects = [
-            Subject("novavms demo", novavms_entry(demo), novavms_pusher(demo)),
-            Subject("angelcam demo", angelcam_entry(demo), angelcam_pusher(demo)),
+            Subject(
+                # "novavms 200": the vendor and size its unique id ends with.
+                f"{vendor} {entry.unique_id.rsplit(':', 1)[1]}",
+                entry,
+                novavms_pusher(stack) if vendor == "novavms" else angelcam_pusher(stack),
+            )
+            for vendor, stack, entry in await grown_entries(stacks, SIZES)
         ]
-        for size in SIZES:
-            stack = await stacks.enter_async_context(SimulatorStack(scenario="empty"))
-            populate(stack, size)
-            # Every scenario numbers its users and spaces from 1: unique ids must differ.
-            entry = angelcam_entry(stack, unique_id=f"angelcam:bench:{size}")
-            subjects.append(Subject(f"angelcam {size}", entry, angelcam_pusher(stack)))
         hass = await stacks.enter_async_context(running_hass())
         for subject in subjects:
             await set_up(hass, subject)
         url_set = time.perf_counter()
-        server = await serve(hass)
-        stacks.push_async_callback(server.close)
+        base = await serve(hass)
         watch = StateWatch(hass)
         stacks.callback(watch.close)
-        base = str(server.make_url("")).rstrip("/")
-        nova, angelcams = subjects[0], subjects[1:]
-        await registered([nova], base)
-        nova_samples = await flip(hass, watch, nova, PUSHES)
-        await registered(angelcams, base)
+        await registered(subjects, base)
         waited = time.perf_counter() - url_set
-        latency = [("novavms", nova, nova_samples)]
-        for subject in angelcams:
-            timed = subject.label in {f"angelcam {size}" for size in ANGELCAM_LATENCY_CAMERAS}
-            samples = await flip(hass, watch, subject, PUSHES if timed else HEALTH_PUSHES)
-            if timed:
-                latency.append(("angelcam", subject, samples))
-        print(f"Webhook-to-state latency over real HTTP ({base}), ms")
-        print("vendor    cameras  pushes     p50     p99     min     max")
-        for vendor, subject, samples in latency:
-            print(latency_row(vendor, len(subject.coordinator.data.cameras), samples))
+        counter = WriteCounter()
+        counter.install()
+        stacks.callback(counter.remove)
+        flippers = [Flipper(hass, watch, subject) for subject in subjects]
+        for _ in range(WARMUP_PUSHES):
+            for flipper in flippers:
+                await flipper.push(counter, timed=False)
+        # Turn by turn: a busy moment of the machine hits every size alike.
+        for _ in range(PUSHES):
+            for flipper in flippers:
+                await flipper.push(counter)
+        print(f"Webhook-to-state latency over real HTTP ({base}), ms; state writes per push")
+        print("vendor    cameras  pushes     p50     p99     max  entities  writes")
+        for flipper in flippers:
+            print(latency_row(flipper.subject.label.split()[0], flipper))
+        for vendor in ("novavms", "angelcam"):
+            mine = [f for f in flippers if f.subject.label.startswith(vendor)]
+            ratio = p99(mine[-1].samples) / p99(mine[0].samples)
+            print(f"{vendor}: p99({SIZES[-1]}) / p99({SIZES[0]}) = {ratio:.2f}")
         print(
             f"(Angelcam push registered {waited:.0f} s after the URL was set: it waits for room "
             "in the client's 20/min budget; simulator rate limits left on)"

@@ -17,7 +17,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_component import EntityComponent
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.camhub.alarm_control_panel import CamHubAlarmPanel
 from simulator.stack import SimulatorStack
@@ -81,6 +81,29 @@ async def test_delayed_changes_show_arming_and_disarming(
     await coordinator.async_refresh()
     assert hass.states.get("alarm_control_panel.house_arming").state == "armed_away"
     assert hass.states.get("alarm_control_panel.garage_arming").state == "disarmed"
+
+
+async def test_arming_shows_when_its_window_opens_without_new_data(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A poll that changes nothing writes nothing, so the panel keeps its own time."""
+    coordinator = angelcam_entry.runtime_data.coordinator
+    await angelcam_entry.runtime_data.client.async_arm("1", delay=15 * 60)
+    await coordinator.async_refresh()
+    house = "alarm_control_panel.house_arming"
+    assert hass.states.get(house).state == "disarmed"
+    freezer.tick(timedelta(minutes=4))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(house).state == "disarmed"
+    # Ten minutes before it is due the arming shows as pending.
+    freezer.tick(timedelta(minutes=1, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(house).state == "arming"
 
 
 async def test_changes_from_outside_show_after_refresh(

@@ -76,6 +76,21 @@ class CamHubAlarmPanel(CamHubSiteEntity, AlarmControlPanelEntity):
             return AlarmControlPanelState.ARMING
         return AlarmControlPanelState.DISARMED
 
+    def _state_changes_at(self) -> datetime | None:
+        """A pending arm/disarm shows from PENDING_WINDOW before it until it is due."""
+        site = self.site
+        if site is None:
+            return None
+        now = dt_util.utcnow()
+        moments = (
+            moment
+            for when in (site.next_arming, site.next_disarming)
+            if when is not None
+            for moment in (when - PENDING_WINDOW, when)
+            if moment > now
+        )
+        return min(moments, default=None)
+
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
         """When the location arms or disarms next (delay or schedule)."""

@@ -12,9 +12,8 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .coordinator import CamHubCoordinator
@@ -91,7 +90,6 @@ class CamHubBinarySensor(CamHubCameraEntity, BinarySensorEntity):
     """Online or motion state of one camera."""
 
     entity_description: CamHubBinarySensorDescription
-    _unsub_expiry: CALLBACK_TYPE | None = None
 
     @property
     def is_on(self) -> bool | None:
@@ -99,34 +97,9 @@ class CamHubBinarySensor(CamHubCameraEntity, BinarySensorEntity):
         camera = self.camera
         return None if camera is None else self.entity_description.is_on(self.coordinator, camera)
 
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._schedule_value_end()
-        super()._handle_coordinator_update()
-
-    async def async_added_to_hass(self) -> None:
-        """Also watch for the end of a value that is on already."""
-        await super().async_added_to_hass()
-        self._schedule_value_end()
-        self.async_on_remove(self._cancel_expiry)
-
-    @callback
-    def _schedule_value_end(self) -> None:
-        self._cancel_expiry()
-        until = self.entity_description.ends_at(self.coordinator, self.item_id)
-        if until is not None and until > dt_util.utcnow():
-            self._unsub_expiry = async_track_point_in_utc_time(self.hass, self._value_ended, until)
-
-    @callback
-    def _value_ended(self, _now: datetime) -> None:
-        self._unsub_expiry = None
-        self.async_write_ha_state()
-
-    @callback
-    def _cancel_expiry(self) -> None:
-        if self._unsub_expiry is not None:
-            self._unsub_expiry()
-            self._unsub_expiry = None
+    def _state_changes_at(self) -> datetime | None:
+        """Motion ends on time even between polls."""
+        return self.entity_description.ends_at(self.coordinator, self.item_id)
 
 
 class CamHubHardwareOnline(CamHubHardwareEntity, BinarySensorEntity):

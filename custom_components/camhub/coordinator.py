@@ -1,13 +1,15 @@
-"""One coordinator per entry: polls the provider inside its budget and tracks motion."""
+"""One coordinator per entry: polls inside its budget, tracks motion, tells only changed devices."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
 import math
+from typing import Any, Final
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -31,6 +33,17 @@ from .providers.errors import (
     UnavailableError,
 )
 from .providers.model import Incident, Snapshot, Vendor
+
+type DeviceKey = tuple[str, str]
+"""One device of an entry: (kind, item id), kind as in devices.py (camera, site, ...)."""
+
+# The items of each kind of device in a snapshot.
+DEVICE_ITEMS: Final[dict[str, Callable[[Snapshot], Mapping[str, object]]]] = {
+    "camera": lambda snapshot: snapshot.cameras,
+    "site": lambda snapshot: snapshot.sites,
+    "gateway": lambda snapshot: snapshot.gateways,
+    "arrow_client": lambda snapshot: snapshot.arrow_clients,
+}
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,6 +87,12 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         self.health = AngelcamHealth(hass, entry)
         # Operations the device answered 501 to; they are not offered again (OpenCamera).
         self.unsupported: set[str] = set()
+        # Entities listen per device (their context); see async_update_listeners.
+        self._device_listeners: dict[DeviceKey, dict[int, CALLBACK_TYPE]] = {}
+        # What each device's entities were last told, and whether the entry was available:
+        # references to the frozen models of `data`, not a copy of state.
+        self._told: dict[DeviceKey, tuple[object, ...]] = {}
+        self._told_available: bool | None = None
 
     @property
     def push_healthy(self) -> bool:
@@ -90,10 +109,112 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             self._plan(self._planned_interval())
 
     @callback
-    def async_push_data(self, snapshot: Snapshot) -> None:
-        """Show state a push delivered without moving the next poll (pushes may be frequent)."""
+    def async_push_data(
+        self, snapshot: Snapshot, devices: Iterable[DeviceKey] | None = None
+    ) -> None:
+        """Show state a push delivered without moving the next poll (pushes may be frequent).
+
+        Only the entities of `devices` (the ones the push names, which it cannot add or
+        remove) hear of it, and only when their data changed; None compares every device
+        and tells entry-wide listeners too, as a poll does.
+        """
         self.data = snapshot
-        self.async_update_listeners()
+        if devices is None:
+            self.async_update_listeners()
+        elif self.last_update_success and self._told_available:
+            self._call(self._listeners_of(self._changed(devices)))
+
+    @callback
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Listen for data updates; `context` is a DeviceKey for one device's entities."""
+        remove = super().async_add_listener(update_callback, context)
+        if context is None:
+            return remove
+        listeners = self._device_listeners.setdefault(context, {})
+        # The id the base class just gave the listener.
+        token = self._last_listener_id
+        listeners[token] = update_callback
+
+        @callback
+        def remove_both() -> None:
+            remove()
+            listeners.pop(token, None)
+            if not listeners:
+                self._device_listeners.pop(context, None)
+
+        return remove_both
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell the entities whose device's data changed; all when availability changed.
+
+        Entry-wide listeners (devices, new entities) hear of any change. A poll that
+        changed nothing tells no one, so it writes no state.
+        """
+        available = self.last_update_success
+        if available != self._told_available:
+            self._told_available = available
+            if available and self.data is not None:
+                self._changed(self._device_keys())
+            super().async_update_listeners()
+            return
+        if not available or self.data is None:
+            return
+        changed = self._changed(self._device_keys())
+        if changed:
+            self._call(self._entry_listeners())
+            self._call(self._listeners_of(changed))
+
+    def _device_keys(self) -> set[DeviceKey]:
+        """Every device present now or last told (gone ones must hear they are)."""
+        data = self.data
+        keys = {(kind, item_id) for kind, items in DEVICE_ITEMS.items() for item_id in items(data)}
+        return keys | self._told.keys()
+
+    def _view(self, key: DeviceKey) -> tuple[object, ...] | None:
+        """What the entities of one device read (None: the vendor no longer lists it)."""
+        kind, item_id = key
+        data = self.data
+        item = DEVICE_ITEMS[kind](data).get(item_id)
+        if item is None:
+            return None
+        if kind != "camera":
+            return (item,)
+        # A camera's entities also read its motion, its recordings and the device's reports.
+        recordings = data.recordings.get(item_id)
+        return (item, self.motion.until(item_id), recordings, data.device, data.system)
+
+    def _changed(self, keys: Iterable[DeviceKey]) -> list[DeviceKey]:
+        """The devices among `keys` whose view differs from the one told; now told."""
+        changed = []
+        for key in keys:
+            view = self._view(key)
+            if view == self._told.get(key):
+                continue
+            changed.append(key)
+            if view is None:
+                del self._told[key]
+            else:
+                self._told[key] = view
+        return changed
+
+    def _entry_listeners(self) -> list[CALLBACK_TYPE]:
+        return [listener for listener, context in self._listeners.values() if context is None]
+
+    def _listeners_of(self, keys: Iterable[DeviceKey]) -> list[CALLBACK_TYPE]:
+        return [
+            listener for key in keys for listener in self._device_listeners.get(key, {}).values()
+        ]
+
+    def _call(self, listeners: Iterable[CALLBACK_TYPE]) -> None:
+        for listener in listeners:
+            try:
+                listener()
+            except Exception:
+                # As DataUpdateCoordinator does: one broken entity must not stop the rest.
+                self.logger.exception("Unexpected error updating listener for %s", self.name)
 
     @property
     def vendor_name(self) -> str:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar, Literal
 
-from homeassistant.core import callback
+from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
 
-from .coordinator import CamHubCoordinator
+from .coordinator import CamHubCoordinator, DeviceKey
 from .data import CamHubConfigEntry
 from .devices import identifier
 from .providers.model import ArrowClient, Camera, Gateway, Site, Snapshot, Vendor
@@ -35,17 +38,23 @@ class CamHubSiteDescription(EntityDescription):
 
 
 class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
-    """Something shown for one item (camera, location) of a CamHub entry."""
+    """Something shown for one item (camera, location) of a CamHub entry.
+
+    It listens to its own device only (the coordinator context is the DeviceKey): a push
+    or poll writes its state only when its device's data changed, or availability did.
+    """
 
     _attr_has_entity_name = True
     # Which kind of device (devices.py) the subclass's items are.
     device_kind: ClassVar[str]
+    _unsub_timed_change: CALLBACK_TYPE | None = None
 
     def __init__(
         self, coordinator: CamHubCoordinator, item_id: str, description: EntityDescription
     ) -> None:
         """Attach the entity to its item's device; unique ids follow the vendor account."""
-        super().__init__(coordinator)
+        key: DeviceKey = (self.device_kind, item_id)
+        super().__init__(coordinator, key)
         self.entity_description = description
         self.item_id = item_id
         entry = coordinator.config_entry
@@ -58,6 +67,43 @@ class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
     def vendor(self) -> Vendor:
         """The entry's vendor (for translated errors)."""
         return self.coordinator.vendor
+
+    def _state_changes_at(self) -> datetime | None:
+        """When the state next changes by time alone, without new data (None: it does not)."""
+        return None
+
+    async def async_added_to_hass(self) -> None:
+        """Also watch for a change of state that time alone brings."""
+        await super().async_added_to_hass()
+        self._schedule_timed_change()
+        self.async_on_remove(self._cancel_timed_change)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._schedule_timed_change()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _schedule_timed_change(self) -> None:
+        # Polls that changed nothing write nothing, so such a moment needs its own timer.
+        self._cancel_timed_change()
+        when = self._state_changes_at()
+        if when is not None and when > dt_util.utcnow():
+            self._unsub_timed_change = async_track_point_in_utc_time(
+                self.hass, self._timed_change, when
+            )
+
+    @callback
+    def _timed_change(self, _now: datetime) -> None:
+        self._unsub_timed_change = None
+        self._schedule_timed_change()
+        self.async_write_ha_state()
+
+    @callback
+    def _cancel_timed_change(self) -> None:
+        if self._unsub_timed_change is not None:
+            self._unsub_timed_change()
+            self._unsub_timed_change = None
 
     def _item(self) -> Camera | Site | Gateway | ArrowClient | None:
         raise NotImplementedError

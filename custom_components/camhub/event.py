@@ -58,14 +58,12 @@ class CamHubEventEntity(CamHubCameraEntity, EventEntity):
         self._attr_event_types = list(event_types(coordinator.vendor))
 
     async def async_added_to_hass(self) -> None:
-        """Listen for this entry's camera events."""
+        """Listen for this camera's events."""
         await super().async_added_to_hass()
-        signal = camera_event_signal(self.coordinator.config_entry.entry_id)
+        signal = camera_event_signal(self.coordinator.config_entry.entry_id, self.item_id)
         self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._camera_event))
 
     @callback
-    def _camera_event(self, camera_id: str, event_type: str, attributes: dict[str, Any]) -> None:
-        if camera_id != self.item_id:
-            return
+    def _camera_event(self, event_type: str, attributes: dict[str, Any]) -> None:
         self._trigger_event(event_type, {k: v for k, v in attributes.items() if v is not None})
         self.async_write_ha_state()

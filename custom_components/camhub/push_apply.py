@@ -40,9 +40,12 @@ def event_types(vendor: Vendor) -> tuple[str, ...]:
             return ()
 
 
-def camera_event_signal(entry_id: str) -> str:
-    """Dispatcher signal carrying (camera id, event type, attributes) for one entry."""
-    return f"{DOMAIN}_{entry_id}_camera_event"
+def camera_event_signal(entry_id: str, camera_id: str) -> str:
+    """Dispatcher signal carrying (event type, attributes) for one camera of an entry.
+
+    One signal per camera, so an event wakes that camera's event entity only.
+    """
+    return f"{DOMAIN}_{entry_id}_camera_event_{camera_id}"
 
 
 def novavms_event_type(event: CameraEvent) -> str:
@@ -100,7 +103,8 @@ class PushEffects:
         }
         if changed:
             self.coordinator.async_push_data(
-                replace(snapshot, cameras={**snapshot.cameras, **changed})
+                replace(snapshot, cameras={**snapshot.cameras, **changed}),
+                [("camera", camera_id) for camera_id in changed],
             )
 
     @callback
@@ -112,14 +116,14 @@ class PushEffects:
         status = "online" if message.online else "offline"
         gateway = replace(gateway, online=message.online, status=status)
         snapshot = replace(snapshot, gateways={**snapshot.gateways, gateway.id: gateway})
-        self.coordinator.async_push_data(snapshot)
+        self.coordinator.async_push_data(snapshot, [("gateway", gateway.id)])
         behind = [c.id for c in snapshot.cameras.values() if c.gateway_id == gateway.id]
         self._set_online(snapshot, behind, message.online)
 
     @callback
     def _camera_event(self, camera_id: str, event_type: str, attributes: dict[str, Any]) -> None:
         async_dispatcher_send(
-            self.hass, camera_event_signal(self.entry.entry_id), camera_id, event_type, attributes
+            self.hass, camera_event_signal(self.entry.entry_id, camera_id), event_type, attributes
         )
 
     @callback
@@ -130,7 +134,7 @@ class PushEffects:
             return
         if event.kind in NOVAVMS_MOTION_KINDS:
             self.coordinator.motion.extend(camera_id, event.occurred_at + NOVAVMS_EVENT_LENGTH)
-            self.coordinator.async_update_listeners()
+            self.coordinator.async_push_data(snapshot, [("camera", camera_id)])
         attributes: dict[str, Any] = {"event_id": event.id, "title": event.summary or event.title}
         if event.tags:
             attributes["tags"] = list(event.tags)
@@ -149,7 +153,7 @@ class PushEffects:
         if message.incident_id is not None:
             # The poll need not look the camera up (that costs requests).
             motion.incident_cameras[message.incident_id] = camera.id
-        self.coordinator.async_update_listeners()
+        self.coordinator.async_push_data(snapshot, [("camera", camera.id)])
         category = message.data.get("incident_category")
         event_type = "motion" if category == "motion" else "incident"
         attributes = {"incident_id": message.incident_id, "title": message.title}
@@ -240,7 +244,7 @@ class PushEffects:
         site = max(named, key=lambda s: len(s.name))
         if site.armed is not message.armed:
             sites = {**snapshot.sites, site.id: replace(site, armed=message.armed)}
-            self.coordinator.async_push_data(replace(snapshot, sites=sites))
+            self.coordinator.async_push_data(replace(snapshot, sites=sites), [("site", site.id)])
 
 
 def _camera_named(snapshot: Snapshot, name: object) -> Camera | None:
