@@ -279,3 +279,35 @@ async def test_thumbnail_paths_that_name_nothing(
     assert (await client.get(thumbnail_path(point))).status == 404
     assert count(stack, "/v1/recording/") == before + 1
     assert media_library(hass, angelcam_entry).thumbnails.peek(("x",)) is None
+
+
+async def test_a_pressed_clip_button_shows_its_event_at_once(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    novavms_entry: MockConfigEntry,
+) -> None:
+    state = stack.novavms.state
+    lobby = next(c for c in state.cameras.values() if c.name == "Lobby")
+    events_id = MediaId(entry_id=novavms_entry.entry_id, camera_id=lobby.id, section=Section.EVENTS)
+    before = {item_id(child).item for child in (await browse(hass, events_id)).children or []}
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.lobby_trigger_clip"}, blocking=True
+    )
+    # The listing was cached a moment ago; the press makes it ask again.
+    after = {item_id(child).item for child in (await browse(hass, events_id)).children or []}
+    new = after - before
+    assert len(new) == 1
+    (event_id,) = new
+    assert state.events[event_id or ""].camera_id == lobby.id
+    # NovaVMS takes one trigger per camera per 5 s.
+    freezer.tick(timedelta(seconds=6))
+    await hass.services.async_call(
+        "camhub",
+        "trigger_clip",
+        {"entity_id": "camera.lobby", "duration": 10},
+        blocking=True,
+        return_response=True,
+    )
+    latest = {item_id(child).item for child in (await browse(hass, events_id)).children or []}
+    assert len(latest - after) == 1

@@ -216,6 +216,10 @@ class MediaLibrary:
         """A clip was created: the next listing asks again."""
         self._cache.forget(("clips", camera_id))
 
+    def events_changed(self, camera_id: str) -> None:
+        """The camera recorded something on request: the next listing asks again."""
+        self._cache.forget(("events", camera_id))
+
     async def event(self, event_id: str) -> CameraEvent | None:
         """A NovaVMS event in full (with its clip), None for other vendors."""
         client = self.client
