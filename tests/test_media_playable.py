@@ -54,6 +54,17 @@ def item_id(node: BrowseMediaSource) -> MediaId:
     return parse(node.media_content_id.removeprefix(f"{ROOT}/"))
 
 
+def backyard_moment(entry: MockConfigEntry, stack: SimulatorStack, hours_ago: int) -> MediaId:
+    """Backyard's continuous recording, played from `hours_ago` hours ago."""
+    start = int((dt_util.utcnow() - timedelta(hours=hours_ago)).timestamp())
+    return camera_id_of(entry, stack, "Backyard").child(
+        section=Section.RECORDING,
+        item=recording_ids(stack, "Backyard")[0],
+        day=day_of(dt_util.utc_from_timestamp(start)),
+        start=start,
+    )
+
+
 def snapshots(stack: SimulatorStack) -> int:
     """Angelcam recording snapshot requests (the metered API call of a thumbnail)."""
     return sum(
@@ -74,14 +85,7 @@ async def test_every_video_resolves_to_a_type_the_frontend_plays(
     novavms_entry: MockConfigEntry,
     opencamera_entry: MockConfigEntry,
 ) -> None:
-    backyard = camera_id_of(angelcam_entry, stack, "Backyard")
-    start = int((dt_util.utcnow() - timedelta(hours=2)).timestamp())
-    segment = backyard.child(
-        section=Section.RECORDING,
-        item=recording_ids(stack, "Backyard")[0],
-        day=day_of(dt_util.utc_from_timestamp(start)),
-        start=start,
-    )
+    segment = backyard_moment(angelcam_entry, stack, hours_ago=2)
     front = camera_id_of(angelcam_entry, stack, "Front door")
     clip = pending_clip(stack, int(front.camera_id or ""))
     freezer.tick(timedelta(seconds=60))
@@ -187,16 +191,8 @@ async def test_thumbnails_give_way_to_the_request_budget(
     angelcam_entry: MockConfigEntry,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    backyard = camera_id_of(angelcam_entry, stack, "Backyard")
-    recording = recording_ids(stack, "Backyard")[0]
-    start = int((dt_util.utcnow() - timedelta(hours=3)).timestamp())
-    point = backyard.child(
-        section=Section.RECORDING,
-        item=recording,
-        day=day_of(dt_util.utc_from_timestamp(start)),
-        start=start,
-        at=start + 60,
-    )
+    segment = backyard_moment(angelcam_entry, stack, hours_ago=3)
+    point = segment.child(at=(segment.start or 0) + 60)
     budget = angelcam_entry.runtime_data.client.budget
     # Spend the minute down to what polling and user actions keep.
     while (budget.remaining_minute or 0) > 10:
@@ -265,14 +261,7 @@ async def test_thumbnail_paths_that_name_nothing(
         await client.get(thumbnail_path(living.child(section=Section.EVENTS, item="1")))
     ).status == 404
     # A failing vendor answers 404 too (nothing of the failure reaches the browser).
-    start = int((dt_util.utcnow() - timedelta(hours=4)).timestamp())
-    backyard = camera_id_of(angelcam_entry, stack, "Backyard")
-    point = backyard.child(
-        section=Section.RECORDING,
-        item=recording_ids(stack, "Backyard")[0],
-        day=day_of(dt_util.utc_from_timestamp(start)),
-        start=start,
-    )
+    point = backyard_moment(angelcam_entry, stack, hours_ago=4)
     freezer.tick(timedelta(minutes=1))
     before = count(stack, "/v1/recording/")
     stack.angelcam.faults.add("status5xx", count=1)
