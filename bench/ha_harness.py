@@ -84,7 +84,7 @@ def angelcam_entry(
     space = str(creds["space_ids"][0])
     return MockConfigEntry(
         domain=DOMAIN,
-        unique_id=unique_id or f"angelcam:{creds['user_id']}:{space}",
+        unique_id=unique_id or f"angelcam:space:{space}",
         title="Angelcam",
         data={
             CONF_VENDOR: "angelcam",

@@ -10,8 +10,9 @@ from pathlib import Path
 import shutil
 import signal
 import sys
+from typing import Any
 
-from .stack import DASHBOARD, ROOT, DemoPorts, DemoStack
+from .stack import DASHBOARD, ROOT, DemoPorts, DemoStack, flow_inputs
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -21,6 +22,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8123, help="Home Assistant's port")
     parser.add_argument("--reset", action="store_true", help="forget the prepared state first")
     return parser.parse_args(argv)
+
+
+def manual_setup(credentials: dict[str, Any]) -> str:
+    """What to type into CamHub's forms to add a simulator by hand (the vendor defaults differ)."""
+    lines = ["  to add CamHub by hand, answer the form with:"]
+    for vendor, answers in flow_inputs(credentials):
+        fields = ", ".join(f"{key} {value}" for key, value in answers.items())
+        lines.append(f"    {vendor}: {fields}")
+    return "\n".join(lines) + "\n"
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -44,6 +54,7 @@ async def run(args: argparse.Namespace) -> None:
             f"  simulators: angelcam {stack.simulators.angelcam.url}, "
             f"novavms {stack.simulators.novavms.url}\n"
             f"  Home Assistant log: {stack.config_dir / 'demo-hass.log'}\n"
+            f"{manual_setup(stack.simulators.credentials())}"
             "Press Ctrl-C to stop.",
             flush=True,
         )

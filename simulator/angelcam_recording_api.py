@@ -474,6 +474,11 @@ async def clip_file(request: web.Request) -> web.Response:
     _check_file_token(request, camera.id)
     if found.status(request.app[WORLD_KEY].now()) != "READY":
         raise ApiError(404, "The clip is not ready yet.")
+    if camera.type == "mjpeg":
+        # Angelcam cuts MJPEG cameras' clips as MP4 (HLS cameras' as MPEG-TS).
+        hls = source(request.app[WORLD_KEY], camera)
+        body = hls.mp4(found.start, found.end, max_seconds=DOWNLOAD_SECONDS)
+        return web.Response(body=body, content_type="video/mp4")
     return _ts(request, camera, [(found.start, found.end)])
 
 

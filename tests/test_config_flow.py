@@ -62,7 +62,7 @@ async def test_angelcam_single_space_creates_entry(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Angelcam Marek shop"
     assert result["data"][CONF_SPACE_ID] == "2"
-    assert result["result"].unique_id == "angelcam:2:2"
+    assert result["result"].unique_id == "angelcam:space:2"
 
 
 async def test_angelcam_several_spaces_asks_for_one(
@@ -75,14 +75,33 @@ async def test_angelcam_several_spaces_asks_for_one(
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_SPACE_ID: "2"})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Angelcam Marek shop"
-    assert result["result"].unique_id == "angelcam:1:2"
+    assert result["result"].unique_id == "angelcam:space:2"
     # The same space again aborts (a minute later: Angelcam allows 20 requests a minute).
     freezer.tick(timedelta(minutes=1))
     flow_id = await _start(hass, "angelcam")
     await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack))
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_SPACE_ID: "2"})
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "space_already_configured"
+    # So does the same space through another member's token (Marek's single space).
+    freezer.tick(timedelta(minutes=1))
+    flow_id = await _start(hass, "angelcam")
+    result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "space_already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_space_of_an_entry_named_by_its_user_is_not_added_again(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    """Entries made while the unique id named the user (angelcam:<user>:<space>)."""
+    await async_add_entry(hass, angelcam_data(stack, 0, "2"), "angelcam:1:2")
+    flow_id = await _start(hass, "angelcam")
+    result = await hass.config_entries.flow.async_configure(flow_id, _angelcam_input(stack, 1))
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "space_already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
 async def test_angelcam_space_step_shows_errors(hass: HomeAssistant, stack: SimulatorStack) -> None:
@@ -166,6 +185,11 @@ async def test_novavms_creates_entry_and_aborts_duplicates(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"novavms:{org}"
+    # Named by its sites (the API names no organisation), never "NovaVMS NovaVMS".
+    sites = sorted(site.name for site in stack.scenario.novavms.sites.values())
+    assert result["title"].startswith("NovaVMS ")
+    assert result["title"] != "NovaVMS NovaVMS"
+    assert any(name in result["title"] for name in sites)
     # Another key of the same organisation is the same entry.
     flow_id = await _start(hass, "novavms")
     result = await hass.config_entries.flow.async_configure(
@@ -193,6 +217,7 @@ async def test_opencamera_creates_entry_named_by_uuid(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"opencamera:{uuid}"
+    assert result["title"] == f"OpenCamera {uuid[:8]}"
 
 
 async def test_opencamera_without_device_endpoint_falls_back_to_address(
@@ -203,6 +228,7 @@ async def test_opencamera_without_device_endpoint_falls_back_to_address(
     result = await hass.config_entries.flow.async_configure(flow_id, data)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == f"opencamera:127.0.0.1:{data['port']}"
+    assert result["title"] == f"OpenCamera 127.0.0.1:{data['port']}"
 
 
 async def test_opencamera_login_unsupported(hass: HomeAssistant, stack: SimulatorStack) -> None:
@@ -236,7 +262,10 @@ async def test_reauth_keeps_account(hass: HomeAssistant, angelcam_entry: MockCon
     assert result["reason"] == "reauth_successful"
 
 
-async def test_reauth_refuses_another_account(hass: HomeAssistant, stack: SimulatorStack) -> None:
+async def test_reauth_with_another_member_of_the_space(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    # The entry is the space: another member's token keeps the same cameras.
     entry = await async_add_entry(hass, angelcam_data(stack, 0, "2"), "angelcam:1:2")
     result = await entry.start_reauth_flow(hass)
     bob = angelcam_data(stack, 1, "2")["access_token"]
@@ -244,8 +273,9 @@ async def test_reauth_refuses_another_account(hass: HomeAssistant, stack: Simula
         result["flow_id"], {"access_token": bob}
     )
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
-    assert entry.data["access_token"] != bob
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["access_token"] == bob
+    assert entry.unique_id == "angelcam:1:2"
 
 
 async def test_reconfigure_moves_device_but_not_to_another(

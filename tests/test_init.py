@@ -49,7 +49,12 @@ async def test_angelcam_space_location_camera(
     house = _device(hass, angelcam_entry, "site", "1")
     assert (house.name, house.model, house.via_device_id) == ("House", "Location", space.id)
     front = _device(hass, angelcam_entry, "camera", "1")
-    assert (front.name, front.model, front.manufacturer) == ("Front door", "h264", "Angelcam")
+    # A model a person reads, never the bare codec.
+    assert (front.name, front.model, front.manufacturer) == (
+        "Front door",
+        "Cloud camera (H.264)",
+        "Angelcam",
+    )
     assert front.via_device_id == house.id
     assert _device(hass, angelcam_entry, "camera", "4").via_device_id == (
         _device(hass, angelcam_entry, "site", "2").id
@@ -87,6 +92,10 @@ async def test_novavms_site_gateway_camera(
     assert gateway.via_device_id == site.id
     assert device.via_device_id == gateway.id
     assert device.configuration_url == stack.novavms.url
+    assert device.model == f"{camera.type.upper()} camera"
+    # The hub is named by the organisation's sites: the API names no organisation.
+    hub = _device(hass, novavms_entry, "hub", "account")
+    assert hub.name == "NovaVMS Headquarters and 1 more site"
     entities = _entity_ids(hass, novavms_entry)
     assert "button.lobby_trigger_clip" in entities
     assert "binary_sensor.lobby_motion" in entities
@@ -104,6 +113,9 @@ async def test_opencamera_is_one_device(
     (device,) = devices
     assert device.sw_version == "1.0.1"
     assert device.manufacturer == "OpenCamera"
+    assert device.model is not None
+    assert device.model.startswith("OpenCamera ")
+    assert "264" not in device.model
     assert device.configuration_url == f"http://127.0.0.1:{stack.opencamera.port}"
     assert _entity_ids(hass, opencamera_entry) == {
         "camera.opencamera_a57f27c9",

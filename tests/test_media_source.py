@@ -128,8 +128,8 @@ async def test_camera_lists_recordings_clips_and_events_once(
     before = count(stack, f"/v1/cameras/{front.camera_id}/recordings/")
     node = await browse(hass, front)
     assert titles(node) == [
-        "Recording 1 (recording, kept P7D)",
-        "Recording 2 (ready, kept P7D)",
+        "Recording 1 (recording, kept 7 days)",
+        "Recording 2 (ready, kept 7 days)",
         "Clips",
         "Events",
     ]
@@ -268,8 +268,8 @@ async def test_dst_day_timeline_is_split_into_two_calls(
     day_id = backyard.child(section=Section.RECORDING, item=recording, day=date(2025, 10, 26))
     node = await browse(hass, day_id)
     assert count(stack, f"/v1/recording/{recording}/timeline/") == 2
-    # The segment crossing the split comes back as one.
-    assert titles(node) == ["00:00:00 - 00:00:00"]
+    # The segment crossing the split comes back as one, and reads as the whole day.
+    assert titles(node) == ["Whole day (00:00 - 24:00)"]
 
 
 async def test_unknown_entry_or_identifier(

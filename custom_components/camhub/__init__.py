@@ -23,6 +23,7 @@ from .providers.errors import ProviderError
 from .push import PushChannel
 from .push_vendor import async_remove_push
 from .services import async_setup_services
+from .thumbnails import async_setup_thumbnails
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and the playback proxy once, for every entry."""
     async_setup_proxy(hass)
     async_setup_incident_images(hass)
+    async_setup_thumbnails(hass)
     async_setup_services(hass)
     async_setup_firmware_service(hass)
     return True

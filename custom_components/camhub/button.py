@@ -17,7 +17,7 @@ from .exceptions import raise_translated
 from .providers import NovaVMSClient
 from .providers.errors import NotSupportedError
 from .providers.model import Camera, Capability, Vendor
-from .recordings import async_record_clip
+from .recordings import async_record_clip, media_library
 
 PARALLEL_UPDATES = 1
 
@@ -29,6 +29,8 @@ async def _trigger_clip(coordinator: CamHubCoordinator, camera_id: str) -> None:
     # NovaVMS allows one trigger per camera per 5 s; the client's budget refuses
     # faster presses locally and a 429 from the server surfaces as a translated error.
     await client.async_trigger_clip(camera_id, int(TRIGGER_CLIP_DURATION.total_seconds()))
+    # A person who pressed it looks for the new event in the media browser next.
+    media_library(coordinator.hass, coordinator.config_entry).events_changed(camera_id)
 
 
 async def _record_clip(coordinator: CamHubCoordinator, camera_id: str) -> None:

@@ -51,7 +51,8 @@ from .const import (
     StreamFormat,
 )
 from .data import CamHubConfigEntry
-from .exceptions import VENDOR_NAMES, flow_error_key
+from .devices import account_title
+from .exceptions import flow_error_key
 from .live_config import (
     CONF_ICE_SERVERS,
     async_set_ice_servers,
@@ -71,6 +72,7 @@ from .schema import vol
 
 # Abort reason (and internal marker) for credentials of another account or device.
 OTHER_ACCOUNT = "unique_id_mismatch"
+SPACE_CONFIGURED = "space_already_configured"
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -190,9 +192,14 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
         if account.space_id is not None:
             data[CONF_SPACE_ID] = account.space_id
         await self.async_set_unique_id(account.unique_id)
-        self._abort_if_unique_id_configured()
-        title = f"{VENDOR_NAMES[account.vendor]} {account.space_name or account.name}"
-        return self.async_create_entry(title=title, data=data)
+        if account.space_id is None:
+            self._abort_if_unique_id_configured()
+        else:
+            # Another member's token reaches the same space: its cameras are already here.
+            self._abort_if_unique_id_configured(error=SPACE_CONFIGURED)
+            if any(_same_account(entry, account) for entry in self._async_current_entries()):
+                return self.async_abort(reason=SPACE_CONFIGURED)
+        return self.async_create_entry(title=account_title(account), data=data)
 
     async def _async_check(self, data: Mapping[str, Any]) -> tuple[Account | None, dict[str, str]]:
         """Ask the service who the credentials belong to; map failures to form errors."""
@@ -264,8 +271,8 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
             if errors.get("base") == OTHER_ACCOUNT:
                 return self.async_abort(reason=OTHER_ACCOUNT)
             if account is not None:
-                await self.async_set_unique_id(account.unique_id)
-                self._abort_if_unique_id_mismatch(reason=OTHER_ACCOUNT)
+                if not _same_account(entry, account):
+                    return self.async_abort(reason=OTHER_ACCOUNT)
                 return self.async_update_reload_and_abort(entry, data=data)
         # Secrets are never shown back in a form.
         suggested = {
@@ -277,6 +284,20 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"name": entry.title},
         )
+
+
+def _same_account(entry: CamHubConfigEntry, account: Account) -> bool:
+    """Whether `account` is what the entry stands for: its space, organisation or device.
+
+    Angelcam entries are compared by space: entries made while the user was part of
+    the unique id carry it, and any member of the space may hold the token.
+    """
+    if account.space_id is not None:
+        return bool(
+            entry.data.get(CONF_VENDOR) == account.vendor
+            and entry.data.get(CONF_SPACE_ID) == account.space_id
+        )
+    return entry.unique_id == account.unique_id
 
 
 _SECRETS = frozenset({CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_PASSWORD})

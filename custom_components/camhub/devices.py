@@ -13,7 +13,7 @@ from .client import opencamera_url
 from .const import CONF_VENDOR, DOMAIN
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
-from .providers.model import Snapshot, Vendor
+from .providers.model import Account, Snapshot, Vendor
 
 ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
 # Arrow client devices are named by MAC address (health.py reads it back after a restart).
@@ -65,6 +65,13 @@ class DeviceSpec:
     via: Identifier | None = None
 
 
+def account_title(account: Account) -> str:
+    """What an entry and its hub device are called: the vendor, then whose it is."""
+    vendor = VENDOR_NAMES[account.vendor]
+    name = account.space_name or account.name
+    return name if name.startswith(vendor) else f"{vendor} {name}"
+
+
 def configuration_url(entry: CamHubConfigEntry) -> str:
     """Where the user manages this account or device."""
     vendor = Vendor(entry.data[CONF_VENDOR])
@@ -81,8 +88,7 @@ def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[Devic
     hub: Identifier | None = None
     if vendor is not Vendor.OPENCAMERA:
         hub = hub_identifier(entry)
-        name = snapshot.account.space_name or snapshot.account.name
-        yield DeviceSpec(identifier=hub, name=f"{VENDOR_NAMES[vendor]} {name}", model="Account")
+        yield DeviceSpec(identifier=hub, name=account_title(snapshot.account), model="Account")
     for site in snapshot.sites.values():
         kind = "Location" if vendor is Vendor.ANGELCAM else "Site"
         yield DeviceSpec(

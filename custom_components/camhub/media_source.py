@@ -8,6 +8,7 @@ clips or events of a camera (one request each). Playing opens a proxied playback
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+import re
 from typing import Final
 
 from homeassistant.components.media_player.const import MediaClass, MediaType
@@ -30,7 +31,6 @@ from .exceptions import translated_error
 from .media_ids import EventPart, MediaId, Section, need, parse
 from .playback import (
     EVENT_MEDIA,
-    JPEG_MIME,
     async_open_clip,
     async_open_event_media,
     async_open_recording,
@@ -38,8 +38,9 @@ from .playback import (
 )
 from .providers.errors import NotSupportedError, ProviderError
 from .providers.model import Camera, CameraEvent, Capability, Recording, Segment, Vendor
-from .proxy import HLS_MIME, PlaybackSession
+from .proxy import PlaybackSession
 from .recordings import MediaLibrary, day_bounds, media_library, retention_days
+from .thumbnails import thumbnail_path
 
 # Points offered inside a segment to start playing from (seeking opens a new stream).
 POINT_STEP: Final = timedelta(minutes=15)
@@ -75,6 +76,7 @@ def _node(
     can_play: bool = False,
     can_expand: bool = True,
     children: Children | None = None,
+    thumbnail: bool = False,
 ) -> BrowseMediaSource:
     return BrowseMediaSource(
         domain=DOMAIN,
@@ -86,6 +88,8 @@ def _node(
         can_expand=can_expand,
         children=children,
         children_media_class=children[0].media_class if children else MediaClass.DIRECTORY,
+        # The picture at that moment, through CamHub (see thumbnails.py).
+        thumbnail=thumbnail_path(media_id) if thumbnail and media_id is not None else None,
     )
 
 
@@ -297,7 +301,7 @@ class CamHubMediaSource(MediaSource):
     def _stretch(
         day_id: MediaId, stretch: Segment, *, footage: bool, children: Children | None = None
     ) -> BrowseMediaSource:
-        span = f"{_clock(stretch.start, seconds=True)} - {_clock(stretch.end, seconds=True)}"
+        span = day_span(need(day_id.day), stretch)
         if not footage:
             # A gap: shown so the day reads as a timeline, but there is nothing to play.
             gap_id = day_id.child(start=int(stretch.start.timestamp()))
@@ -310,6 +314,7 @@ class CamHubMediaSource(MediaSource):
             media_class=MediaClass.VIDEO,
             can_play=True,
             children=children,
+            thumbnail=True,
         )
 
     async def _browse_clips(self, library: MediaLibrary, media_id: MediaId) -> BrowseMediaSource:
@@ -324,6 +329,7 @@ class CamHubMediaSource(MediaSource):
                 media_class=MediaClass.VIDEO,
                 can_play=clip.ready,
                 can_expand=False,
+                thumbnail=True,
             )
             for clip in clips
         ]
@@ -363,9 +369,13 @@ class CamHubMediaSource(MediaSource):
     def _event_node(vendor: Vendor, media_id: MediaId, event: CameraEvent) -> BrowseMediaSource:
         when = f"{dt_util.as_local(event.occurred_at):%Y-%m-%d %H:%M:%S}"
         label = event.summary or event.title or event.kind
+        has_picture = vendor is not Vendor.NOVAVMS or event.snapshot_url is not None
         if vendor is Vendor.NOVAVMS:
             return _node(
-                media_id, f"{when} {event.kind}: {label}", media_class=MediaClass.DIRECTORY
+                media_id,
+                f"{when} {event.kind}: {label}",
+                media_class=MediaClass.DIRECTORY,
+                thumbnail=has_picture,
             )
         return _node(
             media_id,
@@ -373,6 +383,7 @@ class CamHubMediaSource(MediaSource):
             media_class=MediaClass.VIDEO,
             can_play=True,
             can_expand=False,
+            thumbnail=has_picture,
         )
 
     @staticmethod
@@ -414,7 +425,7 @@ class CamHubMediaSource(MediaSource):
             raise _error(Unresolvable, "not_playable")
         self._camera(entry, media_id.camera_id, Unresolvable)
         try:
-            session, mime = await self._open(entry, media_id)
+            session = await self._open(entry, media_id)
         except NotSupportedError as err:
             raise _error(Unresolvable, "no_footage") from err
         except ProviderError as err:
@@ -422,11 +433,9 @@ class CamHubMediaSource(MediaSource):
             raise _error(
                 Unresolvable, str(failure.translation_key), failure.translation_placeholders
             ) from err
-        return PlayMedia(session.path(), mime)
+        return PlayMedia(session.path(), session.mime)
 
-    async def _open(
-        self, entry: CamHubConfigEntry, media_id: MediaId
-    ) -> tuple[PlaybackSession, str]:
+    async def _open(self, entry: CamHubConfigEntry, media_id: MediaId) -> PlaybackSession:
         camera_id = need(media_id.camera_id)
         library = media_library(self.hass, entry)
         match media_id:
@@ -435,12 +444,11 @@ class CamHubMediaSource(MediaSource):
                 at = _moment(start if media_id.at is None else media_id.at)
                 return await async_open_recording(
                     self.hass, entry, camera_id, recording.id, start=at
-                ), HLS_MIME
+                )
             case MediaId(section=Section.CLIPS, item=str(clip_id)):
-                return await async_open_clip(self.hass, entry, camera_id, clip_id), HLS_MIME
+                return await async_open_clip(self.hass, entry, camera_id, clip_id)
             case MediaId(section=Section.EVENTS, item=str(key), part=EventPart() as part):
-                session = await async_open_event_media(self.hass, entry, camera_id, key, part)
-                return session, JPEG_MIME if part is EventPart.SNAPSHOT else HLS_MIME
+                return await async_open_event_media(self.hass, entry, camera_id, key, part)
             case MediaId(section=Section.EVENTS, item=str(key), part=None) if (
                 entry.runtime_data.coordinator.vendor is Vendor.ANGELCAM and key.isdigit()
             ):
@@ -450,14 +458,13 @@ class CamHubMediaSource(MediaSource):
                 at = _moment(int(key)) - EVENT_LEAD
                 return await async_open_recording(
                     self.hass, entry, camera_id, recordings[0].id, start=at
-                ), HLS_MIME
+                )
             case MediaId(section=Section.VOD, day=date() as day, hour=int(hour)):
                 begin = dt_util.as_utc(_vod_hour(day, hour))
                 end = min(begin + timedelta(hours=1), dt_util.utcnow())
                 if end <= begin:
                     raise _error(Unresolvable, "no_footage")
-                session = await async_open_vod(self.hass, entry, camera_id, start=begin, end=end)
-                return session, HLS_MIME
+                return await async_open_vod(self.hass, entry, camera_id, start=begin, end=end)
         raise _error(Unresolvable, "not_playable")
 
 
@@ -479,6 +486,7 @@ def _event_part(event_id: MediaId, part: EventPart, event: CameraEvent) -> Brows
             content_type=MediaType.IMAGE,
             can_play=True,
             can_expand=False,
+            thumbnail=True,
         )
     length = "" if event.clip_duration is None else f" ({event.clip_duration:.0f} s)"
     return _node(
@@ -487,6 +495,7 @@ def _event_part(event_id: MediaId, part: EventPart, event: CameraEvent) -> Brows
         media_class=MediaClass.VIDEO,
         can_play=True,
         can_expand=False,
+        thumbnail=event.snapshot_url is not None,
     )
 
 
@@ -494,6 +503,42 @@ def _event_key(event: CameraEvent) -> str:
     return event.id or str(int(event.occurred_at.timestamp()))
 
 
+_PERIOD: Final = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
+_PERIOD_UNITS: Final = ("year", "month", "week", "day", "hour", "minute", "second")
+
+
+def readable_period(text: str) -> str:
+    """An ISO 8601 period as a person says it: P7D -> "7 days", P1M -> "1 month"."""
+    match = _PERIOD.match(text.strip().upper())
+    if match is None or not any(match.groups()):
+        return text
+    parts = [
+        f"{int(value)} {unit}{'' if int(value) == 1 else 's'}"
+        for value, unit in zip(match.groups(), _PERIOD_UNITS, strict=True)
+        if value is not None
+    ]
+    return " ".join(parts)
+
+
+def _day_clock(day: date, when: datetime) -> str:
+    local = dt_util.as_local(when)
+    if local.date() == day:
+        return f"{local:%H:%M:%S}"
+    # The day's end is the next midnight: "24:00:00" reads as this day's end.
+    return "24:00:00"
+
+
+def day_span(day: date, stretch: Segment) -> str:
+    """A stretch of a day as it reads on that day's timeline (clipped to the day)."""
+    first, last = day_bounds(day)
+    start, end = max(stretch.start, first), min(stretch.end, last)
+    if start == first and end == last:
+        return "Whole day (00:00 - 24:00)"
+    return f"{_day_clock(day, start)} - {_day_clock(day, end)}"
+
+
 def _recording_title(index: int, recording: Recording) -> str:
-    kept = f", kept {recording.retention}" if recording.retention else ""
+    kept = f", kept {readable_period(recording.retention)}" if recording.retention else ""
     return f"Recording {index} ({recording.status.lower()}{kept})"

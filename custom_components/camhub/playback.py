@@ -28,6 +28,8 @@ from .providers.errors import (
 from .providers.model import CameraEvent, PlaybackPosition, PlaybackStream
 from .proxy import (
     DATA_SESSIONS,
+    JPEG_MIME,
+    MP4_MIME,
     TS_MIME,
     Fetch,
     Media,
@@ -44,7 +46,6 @@ from .proxy import (
 SPEEDS: Final = (1, 2, 4, 8, 16)
 # OpenCamera recorded video is fetched in pieces of this length (one device call each).
 VOD_PIECE: Final = timedelta(minutes=1)
-JPEG_MIME: Final = "image/jpeg"
 # A NovaVMS event clip whose detail names no length is listed as this long.
 UNKNOWN_CLIP_SECONDS: Final = 30.0
 EVENT_MEDIA: Final[dict[EventPart, Callable[[CameraEvent], str | None]]] = {
@@ -94,13 +95,21 @@ async def async_open_clip(
     clip = await client.async_fetch_clip(camera_id, clip_id)
     if not clip.ready or clip.download_url is None:
         raise NotSupportedError("angelcam: the clip is not ready")
+    part = url_part(client, clip.download_url)
+    camera = entry.runtime_data.coordinator.data.cameras.get(camera_id)
+    if part.extension == ".mp4" or (camera is not None and camera.codec == "mjpeg"):
+        # Angelcam cuts MJPEG cameras' clips as MP4: a file a browser plays as it is.
+        part.extension = ".mp4"
+        session = sessions(hass).create(entry, camera_id, start=clip.start, mime=MP4_MIME)
+        session.add(part)
+        return session
+    # Other clips are one MPEG-TS file: browsers play that only as an HLS segment.
     session = sessions(hass).create(entry, camera_id, start=clip.start)
-    seconds = (clip.end - clip.start).total_seconds()
-    add_vod(hass, session, [(url_part(client, clip.download_url), seconds)])
+    add_vod(hass, session, [(part, (clip.end - clip.start).total_seconds())])
     return session
 
 
-def _event_media(
+def event_media_fetch(
     client: NovaVMSClient, event: CameraEvent, pick: Callable[[CameraEvent], str | None]
 ) -> Fetch:
     """Fetch an event's snapshot or clip; a refused signed URL is read again with the event.
@@ -132,11 +141,12 @@ async def async_open_event_media(
     pick = EVENT_MEDIA[part]
     if pick(event) is None:
         raise NotSupportedError(f"novavms: the event has no {part}")
-    fetch = _event_media(client, event, pick)
-    session = sessions(hass).create(entry, camera_id, start=event.occurred_at)
+    fetch = event_media_fetch(client, event, pick)
     if part is EventPart.SNAPSHOT:
+        session = sessions(hass).create(entry, camera_id, start=event.occurred_at, mime=JPEG_MIME)
         session.add(fetched(fetch, ".jpg"))
     else:
+        session = sessions(hass).create(entry, camera_id, start=event.occurred_at)
         seconds = event.clip_duration or UNKNOWN_CLIP_SECONDS
         add_vod(hass, session, [(fetched(fetch), seconds)])
     return session

@@ -40,8 +40,12 @@ from .providers.model import MediaStream, PlaybackStream
 _LOGGER = logging.getLogger(__name__)
 
 URL_PREFIX: Final = "/api/camhub/playback"
-HLS_MIME: Final = "application/vnd.apple.mpegurl"
+# Home Assistant's frontend hands a player HLS only for exactly this type (any other
+# spelling, even the registered application/vnd.apple.mpegurl, is "not supported").
+HLS_MIME: Final = "application/x-mpegURL"
 TS_MIME: Final = "video/mp2t"
+MP4_MIME: Final = "video/mp4"
+JPEG_MIME: Final = "image/jpeg"
 # A session nobody fetched from for this long is over (the vendor drops idle streams too).
 SESSION_IDLE: Final = timedelta(minutes=10)
 # How long a signed path inside a playlist works: long enough to watch the playlist through.
@@ -49,7 +53,9 @@ SIGNED_FOR: Final = timedelta(hours=2)
 MAX_SESSIONS: Final = 32
 _URI_ATTRIBUTE: Final = re.compile(r'URI="([^"]+)"')
 _PART_NAME: Final = re.compile(r"^(\d+)(\.[a-z0-9]{1,5})?$")
-_PLAYLIST_TYPES: Final = frozenset({HLS_MIME, "application/x-mpegurl", "audio/mpegurl"})
+_PLAYLIST_TYPES: Final = frozenset(
+    {"application/x-mpegurl", "application/vnd.apple.mpegurl", "audio/mpegurl"}
+)
 
 type Media = tuple[bytes, str]
 type Fetch = Callable[[], Awaitable[Media]]
@@ -99,6 +105,8 @@ class PlaybackSession:
     stream: PlaybackStream | None = None
     start: datetime | None = None
     recording_id: str | None = None
+    # What part 0 is, as the player is told (HLS unless a single file or image is served).
+    mime: str = HLS_MIME
     _by_url: dict[str, int] = field(default_factory=dict, repr=False)
 
     def add(self, part: Part) -> int:
@@ -206,6 +214,7 @@ class PlaybackSessions:
         stream: PlaybackStream | None = None,
         start: datetime | None = None,
         recording_id: str | None = None,
+        mime: str = HLS_MIME,
     ) -> PlaybackSession:
         """A new session of a loaded entry's camera (the oldest go beyond the limit)."""
         self._purge()
@@ -220,6 +229,7 @@ class PlaybackSessions:
             stream=stream,
             start=start,
             recording_id=recording_id,
+            mime=mime,
         )
         self._sessions[session.id] = session
         return session

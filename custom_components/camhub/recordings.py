@@ -32,6 +32,8 @@ TIMELINE_DAYS_KEPT: Final = 64
 # Used when a recording names no retention and no start.
 DEFAULT_RETENTION: Final = timedelta(days=7)
 EVENT_LIMIT: Final = 50
+# Thumbnails kept per entry (a JPEG of some tens of kB each).
+THUMBNAILS_KEPT: Final = 200
 
 DATA_LIBRARIES: HassKey[WeakKeyDictionary[ProviderClient, MediaLibrary]] = HassKey(
     f"{DOMAIN}_media_libraries"
@@ -74,13 +76,23 @@ class TtlCache:
         self._values: OrderedDict[Hashable, _Entry[object]] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Future[object]] = {}
 
+    def _fresh(self, key: Hashable) -> _Entry[object] | None:
+        entry = self._values.get(key)
+        if entry is not None and (entry.expires is None or entry.expires > self._now()):
+            self._values.move_to_end(key)
+            return entry
+        return None
+
+    def peek(self, key: Hashable) -> object | None:
+        """The cached value if there is one still fresh (nothing is fetched)."""
+        entry = self._fresh(key)
+        return None if entry is None else entry.value
+
     async def get[T](
         self, key: Hashable, ttl: timedelta | None, fetch: Callable[[], Awaitable[T]]
     ) -> T:
         """The cached value, else the fetched one (kept `ttl`, None: until evicted)."""
-        entry = self._values.get(key)
-        if entry is not None and (entry.expires is None or entry.expires > self._now()):
-            self._values.move_to_end(key)
+        if (entry := self._fresh(key)) is not None:
             return entry.value  # type: ignore[return-value]
         if (pending := self._pending.get(key)) is not None:
             return await pending  # type: ignore[return-value]
@@ -124,6 +136,8 @@ class MediaLibrary:
         self.client = client
         self._now = now
         self._cache = TtlCache(now, max_entries=TIMELINE_DAYS_KEPT * 4)
+        # Pictures of past moments: they never change, so only the count bounds them.
+        self.thumbnails = TtlCache(now, max_entries=THUMBNAILS_KEPT)
         # Recordings we started for manual clips, and when their auto-stop comes.
         self._clip_stops: dict[str, datetime] = {}
 
@@ -201,6 +215,10 @@ class MediaLibrary:
     def clips_changed(self, camera_id: str) -> None:
         """A clip was created: the next listing asks again."""
         self._cache.forget(("clips", camera_id))
+
+    def events_changed(self, camera_id: str) -> None:
+        """The camera recorded something on request: the next listing asks again."""
+        self._cache.forget(("events", camera_id))
 
     async def event(self, event_id: str) -> CameraEvent | None:
         """A NovaVMS event in full (with its clip), None for other vendors."""

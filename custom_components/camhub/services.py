@@ -247,6 +247,7 @@ class CamHubServices:
                 trigger = await _provider(
                     client.vendor, client.async_trigger_clip(camera_id, duration, note)
                 )
+                media_library(self.hass, entry).events_changed(camera_id)
                 triggered[entity_id] = {
                     "event_id": trigger.event_id,
                     "started_at": _iso(trigger.started_at),

@@ -81,7 +81,8 @@ async def test_account_space_and_permissions(
     assert client.account == account
     assert client.permissions is not None
     assert (account.account_id, account.space_id, account.name) == ("1", "1", "Alice Novak")
-    assert account.unique_id == "angelcam:1:1"
+    # The space names the entry, not the user: every member of it finds the same one.
+    assert account.unique_id == "angelcam:space:1"
     spaces = await client.async_fetch_spaces()
     assert {(s.id, s.is_default) for s in spaces} == {("1", True), ("2", False)}
     shop = await client.async_fetch_permissions("2")

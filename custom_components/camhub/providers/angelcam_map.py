@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
 import re
+from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
 from .decode import Node, each
@@ -184,9 +185,20 @@ def camera_from(node: Node, site_id: str | None = None) -> Camera:
         status=status,
         capabilities=frozenset(capabilities),
         site_id=site_id,
-        model=node.opt_text("type"),
+        model=camera_model(codec := node.opt_text("type")),
+        codec=codec,
         stream_formats=formats,
     )
+
+
+CODEC_NAMES: Final = {"h264": "H.264", "h265": "H.265", "mjpeg": "MJPEG"}
+
+
+def camera_model(codec: str | None) -> str:
+    """The model a person reads: Angelcam names no hardware, only how the camera streams."""
+    if codec is None:
+        return "Cloud camera"
+    return f"Cloud camera ({CODEC_NAMES.get(codec.lower(), codec)})"
 
 
 def snapshot_from(

@@ -57,10 +57,14 @@ class Account:
 
     @property
     def unique_id(self) -> str:
-        """Stable identity for a config entry (one entry per user+space / org / device)."""
+        """Stable identity for a config entry: one per Angelcam space, organisation or device.
+
+        An Angelcam space is named without its user: everyone invited to it sees the same
+        cameras, so a second member's token must find the entry already there.
+        """
         if self.space_id is None:
             return f"{self.vendor}:{self.account_id}"
-        return f"{self.vendor}:{self.account_id}:{self.space_id}"
+        return f"{self.vendor}:space:{self.space_id}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -131,7 +135,10 @@ class Camera:
     capabilities: frozenset[Capability]
     site_id: str | None = None
     gateway_id: str | None = None
+    # What a person calls the device ("Cloud camera (H.264)"), never a bare codec.
     model: str | None = None
+    # The video codec the vendor names (h264, h265, mjpeg): it decides clip containers.
+    codec: str | None = None
     firmware: str | None = None
     stream_formats: tuple[str, ...] = ()
     # NovaVMS: the stream tier viewers get now (`main` or a sub-stream).

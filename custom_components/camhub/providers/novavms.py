@@ -54,17 +54,34 @@ def rate_headers(headers: Mapping[str, str]) -> tuple[int, float] | None:
         return None
 
 
-def account_from(sites: list[Node], api_key: str) -> Account:
-    """The organisation behind the key, from the first site's `org_id`."""
+def account_from(sites: list[Node], api_key: str, total: int | None = None) -> Account:
+    """The organisation behind the key, from the first site's `org_id`.
+
+    The API names no organisation: its sites say whose it is (`total` counts the
+    sites when only the first page of them was read).
+    """
     org_id = sites[0].opt_ident("org_id") if sites else None
     if org_id is None:
         org_id = "key-" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
-    return Account(vendor=Vendor.NOVAVMS, account_id=org_id, name="NovaVMS")
+    first = sites[0].opt_text("name") if sites else None
+    more = max(len(sites), total or 0) - 1
+    if first is None:
+        name = "NovaVMS"
+    elif more < 1:
+        name = first
+    else:
+        name = f"{first} and {more} more site{'s' if more > 1 else ''}"
+    return Account(vendor=Vendor.NOVAVMS, account_id=org_id, name=name)
 
 
 def site_from(node: Node) -> Site:
     """Site object -> Site (NovaVMS sites cannot be armed)."""
     return Site(id=node.ident("id"), name=node.text("name"))
+
+
+def camera_model(kind: str | None) -> str:
+    """The model a person reads: NovaVMS says only how it reaches the camera (rtsp, onvif)."""
+    return {"rtsp": "RTSP camera", "onvif": "ONVIF camera"}.get((kind or "").lower(), "Camera")
 
 
 def camera_from(node: Node) -> Camera:
@@ -78,7 +95,7 @@ def camera_from(node: Node) -> Camera:
         capabilities=CAMERA_CAPABILITIES,
         site_id=node.opt_ident("site_id"),
         gateway_id=node.opt_ident("gateway_id"),
-        model=node.opt_text("type"),
+        model=camera_model(node.opt_text("type")),
         active_tier=node.opt_text("active_tier"),
     )
 
@@ -251,7 +268,7 @@ class NovaVMSClient:
         it (no site visible) the identity is a fingerprint of the key, never the key.
         """
         node = await self._get("sites", {"limit": 1})
-        return account_from(node.array("data"), self._api_key)
+        return account_from(node.array("data"), self._api_key, node.opt_integer("total"))
 
     async def async_fetch_sites(self) -> list[Site]:
         """Every site (all pages)."""

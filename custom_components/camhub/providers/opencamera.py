@@ -76,6 +76,14 @@ def answer_from(node: Node) -> str:
     return node.text("sdp")
 
 
+def device_model(device: DeviceInfo) -> str:
+    """The model a person reads: the API names no hardware, so the picture it gives."""
+    if device.resolution is None:
+        return "OpenCamera"
+    width, height = device.resolution
+    return f"OpenCamera {width}x{height}"
+
+
 def snapshot_from(device: DeviceInfo, system: SystemInfo | None, fetched_at: datetime) -> Snapshot:
     """The device as the account's single camera."""
     capabilities = {Capability.LIVE_WEBRTC}
@@ -88,7 +96,8 @@ def snapshot_from(device: DeviceInfo, system: SystemInfo | None, fetched_at: dat
         status="online",
         capabilities=frozenset(capabilities),
         firmware=None if system is None else system.firmware_version,
-        model=device.video_codec,
+        model=device_model(device),
+        codec=device.video_codec,
     )
     return Snapshot(
         account=account_from(device),

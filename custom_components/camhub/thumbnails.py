@@ -1,0 +1,187 @@
+"""Thumbnails of media-browser items: the picture at that moment, fetched through CamHub.
+
+A browsed item carries ``/api/camhub/thumbnail/<token>.jpg``, the token being its media-source
+identifier (base64url). The view needs Home Assistant authentication (the frontend fetches
+thumbnails that start with ``/`` with the user's token), asks the vendor for the image and
+hands back only the bytes: vendor URLs and their tokens never reach the browser.
+
+Angelcam draws a recording's picture at any instant (one metered request each), so
+thumbnails are cached for good (that moment does not change) and are skipped, not
+queued, when the account's request budget runs low: polling, snapshots and user actions
+come first. NovaVMS events carry their own snapshot.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from http import HTTPStatus
+import logging
+from typing import Final
+
+from aiohttp import web
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.http import HomeAssistantView
+from homeassistant.util import dt as dt_util
+
+from .angelcam_poll import MINUTE_RESERVE
+from .const import DOMAIN
+from .data import CamHubConfigEntry
+from .media_ids import EventPart, MediaId, Section, parse
+from .playback import EVENT_MEDIA, event_media_fetch
+from .providers import AngelcamClient, NovaVMSClient
+from .providers.errors import ProviderError
+from .providers.model import CameraEvent
+from .recordings import MediaLibrary, media_library
+
+_LOGGER = logging.getLogger(__name__)
+
+URL_PREFIX: Final = "/api/camhub/thumbnail"
+# Thumbnails need this much of the Angelcam minute left, so the next poll still fits.
+MINUTE_KEPT: Final = 2 * MINUTE_RESERVE
+# And this share of the day, for snapshots, streams and actions.
+DAY_KEPT_SHARE: Final = 0.25
+
+
+def thumbnail_path(media_id: MediaId) -> str:
+    """Where the thumbnail of a browsed item is served (it names the item, nothing secret)."""
+    token = base64.urlsafe_b64encode(str(media_id).encode()).rstrip(b"=").decode()
+    return f"{URL_PREFIX}/{token}.jpg"
+
+
+def _media_id(token: str) -> MediaId:
+    """The item a thumbnail path names (ValueError if it names none)."""
+    text = token.removesuffix(".jpg")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return parse(raw.decode())
+    except (binascii.Error, UnicodeDecodeError) as err:
+        raise ValueError("not a thumbnail token") from err
+
+
+def budget_allows(client: AngelcamClient) -> bool:
+    """Whether a thumbnail may spend one request of the account's budget now."""
+    budget = client.budget
+    daily = budget.daily_limit or 0
+    return (budget.remaining_minute or 0) > MINUTE_KEPT and (
+        budget.remaining_today or 0
+    ) > daily * DAY_KEPT_SHARE
+
+
+async def _angelcam_moment(library: MediaLibrary, media_id: MediaId) -> datetime | None:
+    """The instant an Angelcam item shows: a segment or point, a clip's or event's start."""
+    camera_id = media_id.camera_id or ""
+    match media_id:
+        case MediaId(section=Section.RECORDING, start=int(start)):
+            return dt_util.utc_from_timestamp(start if media_id.at is None else media_id.at)
+        case MediaId(section=Section.CLIPS, item=str(clip_id)):
+            clip = next((c for c in await library.clips(camera_id) if c.id == clip_id), None)
+            return None if clip is None else clip.start
+        case MediaId(section=Section.EVENTS, item=str(key)) if key.isdigit():
+            return dt_util.utc_from_timestamp(int(key))
+    return None
+
+
+async def _angelcam_image(
+    client: AngelcamClient, library: MediaLibrary, media_id: MediaId
+) -> bytes | None:
+    at = await _angelcam_moment(library, media_id)
+    if at is None:
+        return None
+    camera_id = media_id.camera_id or ""
+    recording_id = media_id.item if media_id.section is Section.RECORDING else None
+    if recording_id is None:
+        recordings = await library.recordings(camera_id)
+        if not recordings:
+            return None
+        # Clips and events are cut from the camera's continuous recording (listed first).
+        recording_id = recordings[0].id
+    key = ("thumbnail", recording_id, int(at.timestamp()))
+    if isinstance(cached := library.thumbnails.peek(key), bytes):
+        return cached
+    if not budget_allows(client):
+        return None
+    return await library.thumbnails.get(
+        key, None, lambda: client.async_recording_snapshot(recording_id, at)
+    )
+
+
+async def _novavms_image(
+    client: NovaVMSClient, library: MediaLibrary, media_id: MediaId
+) -> bytes | None:
+    if media_id.section is not Section.EVENTS or media_id.item is None:
+        return None
+    events: list[CameraEvent] = await library.events(media_id.camera_id or "")
+    event = next((e for e in events if e.id == media_id.item), None)
+    pick = EVENT_MEDIA[EventPart.SNAPSHOT]
+    if event is None or pick(event) is None:
+        return None
+    fetch = event_media_fetch(client, event, pick)
+
+    async def image() -> bytes:
+        body, _ = await fetch()
+        return body
+
+    return await library.thumbnails.get(("thumbnail", "event", event.id), None, image)
+
+
+async def async_thumbnail(
+    hass: HomeAssistant, entry: CamHubConfigEntry, media_id: MediaId
+) -> bytes | None:
+    """The picture of a browsed item, or None when it has none (or not now)."""
+    client = entry.runtime_data.client
+    library = media_library(hass, entry)
+    if isinstance(client, AngelcamClient):
+        return await _angelcam_image(client, library, media_id)
+    if isinstance(client, NovaVMSClient):
+        return await _novavms_image(client, library, media_id)
+    return None
+
+
+class ThumbnailView(HomeAssistantView):
+    """GET a media item's thumbnail (authenticated); 404 when there is none."""
+
+    url = URL_PREFIX + "/{token}"
+    name = f"api:{DOMAIN}:thumbnail"
+    requires_auth = True
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Serve thumbnails of the entries loaded in `hass`."""
+        self.hass = hass
+
+    async def get(self, request: web.Request, token: str) -> web.Response:
+        """The JPEG of the item the token names."""
+        try:
+            media_id = _media_id(token)
+        except ValueError:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        entry: CamHubConfigEntry | None = self.hass.config_entries.async_get_entry(
+            media_id.entry_id
+        )
+        if (
+            entry is None
+            or entry.domain != DOMAIN
+            or entry.state is not ConfigEntryState.LOADED
+            or media_id.camera_id not in entry.runtime_data.coordinator.data.cameras
+        ):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        try:
+            body = await async_thumbnail(self.hass, entry, media_id)
+        except ProviderError as err:
+            _LOGGER.debug("Thumbnail of camera %s unavailable: %s", media_id.camera_id, err)
+            body = None
+        if body is None:
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.Response(
+            body=body,
+            content_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=86400"},
+        )
+
+
+@callback
+def async_setup_thumbnails(hass: HomeAssistant) -> None:
+    """Register the view once."""
+    hass.http.register_view(ThumbnailView(hass))
