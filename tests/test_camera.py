@@ -6,6 +6,7 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 import io
 import json
 import logging
@@ -141,23 +142,32 @@ async def spec_token_entry(
 # -- stills -----------------------------------------------------------------------------------
 
 
+async def _shared_and_cached(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entity_id: str, upstream: Callable[[], int]
+) -> bytes:
+    """Concurrent viewers share one fetch (`upstream` counts them), kept 10 s; the picture."""
+    fetched = upstream
+    images = await asyncio.gather(*(async_get_image(hass, entity_id) for _ in range(4)))
+    assert fetched() == 1
+    content = images[0].content
+    assert content.startswith(JPEG_START)
+    assert {image.content for image in images} == {content}
+    await async_get_image(hass, entity_id)
+    assert fetched() == 1  # still inside the short cache
+    freezer.tick(timedelta(seconds=11))
+    assert (await async_get_image(hass, entity_id)).content.startswith(JPEG_START)
+    assert fetched() == 2
+    return content
+
+
 async def test_concurrent_snapshots_share_one_fetch(
     hass: HomeAssistant,
     stack: SimulatorStack,
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    def fetched() -> int:
-        return stack.log.count(vendor="angelcam", path_prefix="/stream/1/snapshot.jpg")
-
-    images = await asyncio.gather(*(async_get_image(hass, "camera.front_door") for _ in range(4)))
-    assert all(image.content.startswith(JPEG_START) for image in images)
-    assert fetched() == 1
-    await async_get_image(hass, "camera.front_door")
-    assert fetched() == 1  # still inside the short cache
-    freezer.tick(timedelta(seconds=11))
-    await async_get_image(hass, "camera.front_door")
-    assert fetched() == 2
+    snapshots = partial(stack.log.count, vendor="angelcam", path_prefix="/stream/1/snapshot.jpg")
+    await _shared_and_cached(hass, freezer, "camera.front_door", snapshots)
 
 
 async def test_snapshot_failure_shows_the_last_picture_known(
@@ -219,24 +229,15 @@ async def test_opencamera_still_is_the_newest_recorded_frame(
     freezer: FrozenDateTimeFactory,
     tmp_path: Path,
 ) -> None:
-    def vod_requests() -> int:
-        return stack.log.count(vendor="opencamera", path_prefix="/api/v1/media/vod/")
-
-    images = await asyncio.gather(*(async_get_image(hass, OPENCAMERA) for _ in range(3)))
-    assert vod_requests() == 1  # one recording fetched for every viewer
-    content = images[0].content
-    assert {image.content for image in images} == {content}
+    # One recording fetched for every viewer, like any other still.
+    recordings = partial(stack.log.count, vendor="opencamera", path_prefix="/api/v1/media/vod/")
+    content = await _shared_and_cached(hass, freezer, OPENCAMERA, recordings)
     assert content != placeholder_jpeg()
     picture = Image.open(io.BytesIO(content))
     assert picture.format == "JPEG"
     # The simulated device records 320x180 pictures of its name and clock.
     assert picture.size == (320, 180)
     assert ImageStat.Stat(picture.convert("L")).stddev[0] > 5
-    await async_get_image(hass, OPENCAMERA)
-    assert vod_requests() == 1  # inside the short cache
-    freezer.tick(timedelta(seconds=11))
-    assert (await async_get_image(hass, OPENCAMERA)).content.startswith(JPEG_START)
-    assert vod_requests() == 2
     # The camera.snapshot action works for it (it failed while the device had no still).
     path = str(tmp_path / "opencamera.jpg")
     hass.config.allowlist_external_dirs = {str(tmp_path)}
@@ -260,7 +261,7 @@ def _polls(stack: SimulatorStack) -> int:
     return sum(1 for r in stack.log.select("angelcam") if r.path.startswith("/v1/"))
 
 
-async def _went_offline(hass: HomeAssistant, stack: SimulatorStack, name: str) -> None:
+def _went_offline(hass: HomeAssistant, name: str) -> None:
     """The camera and its Online sensor say offline at once (no poll was needed)."""
     assert hass.states.get(f"camera.{name}").state == STATE_UNAVAILABLE
     assert hass.states.get(f"binary_sensor.{name}_online").state == STATE_OFF
@@ -278,7 +279,7 @@ async def test_snapshot_of_offline_camera_turns_it_offline_at_once(
     assert image == placeholder_jpeg()
     assert _polls(stack) == polls
     assert stack.log.count(vendor="angelcam", path_prefix="/stream/2/snapshot.jpg", status=502)
-    await _went_offline(hass, stack, "backyard")
+    _went_offline(hass, "backyard")
     # Only that camera.
     assert hass.states.get("camera.front_door").state != STATE_UNAVAILABLE
 
@@ -292,7 +293,7 @@ async def test_stream_of_offline_camera_turns_it_offline_at_once(
         await _camera(hass, "camera.front_door").stream_source()
     assert caught.value.translation_key == "camera_offline"
     await hass.async_block_till_done()
-    await _went_offline(hass, stack, "front_door")
+    _went_offline(hass, "front_door")
     # The stream URL comes with the camera (one API request), no poll of the account.
     assert _polls(stack) - polls <= 1
 
@@ -308,7 +309,7 @@ async def test_mjpeg_of_offline_camera_turns_it_offline_at_once(
     response = await client.get("/api/camera_proxy_stream/camera.living_room")
     assert response.status == 502
     await hass.async_block_till_done()
-    await _went_offline(hass, stack, "living_room")
+    _went_offline(hass, "living_room")
 
 
 async def test_camera_the_vendor_drops_is_removed(
