@@ -16,7 +16,7 @@ import sys
 
 from bench.ha_harness import angelcam_entry, running_hass
 from custom_components.camhub.const import ANGELCAM_DAILY_REQUESTS, ANGELCAM_POLLING_SHARE
-from custom_components.camhub.polling import membership_per_day, requests_per_day
+from custom_components.camhub.providers.polling import membership_per_day, requests_per_day
 from simulator.populate import populate_angelcam
 from simulator.stack import SimulatorStack
 

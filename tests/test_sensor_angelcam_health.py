@@ -22,7 +22,7 @@ from custom_components.camhub.health import (
     refresh_age,
 )
 from custom_components.camhub.providers import AngelcamClient
-from custom_components.camhub.providers.angelcam_webhook import verified_angelcam_push
+from custom_components.camhub.providers.angelcam.webhook import verified_angelcam_push
 from custom_components.camhub.providers.model import PushKind, PushMessage, Vendor
 from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.stack import SimulatorStack

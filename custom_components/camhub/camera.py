@@ -35,10 +35,10 @@ from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
+from .lib.sdp import is_complete, with_candidates
 from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
 from .providers.errors import NotSupportedError, ProviderError
 from .providers.model import Capability, StreamUrl
-from .sdp import is_complete, with_candidates
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -59,7 +59,6 @@ from .live_config import (
     ice_servers_field,
     offered_ice_servers,
 )
-from .polling import default_interval, minimum_interval
 from .providers import AngelcamClient, OpenCameraClient
 from .providers.errors import (
     NotSupportedError,
@@ -68,6 +67,7 @@ from .providers.errors import (
     RequestRejectedError,
 )
 from .providers.model import Account, Space, Vendor
+from .providers.polling import default_interval, minimum_interval
 from .schema import vol
 
 # Abort reason (and internal marker) for credentials of another account or device.

@@ -14,15 +14,13 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .angelcam_poll import AngelcamPoller
 from .client import entries_sharing_account, opencamera_address_snapshot
 from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
 from .health import AngelcamHealth
-from .motion import MotionTracker
-from .polling import angelcam_poll_cost, default_interval, minimum_interval
 from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.angelcam.poll import AngelcamPoller
 from .providers.errors import (
     AuthenticationError,
     NotSupportedError,
@@ -33,6 +31,8 @@ from .providers.errors import (
     UnavailableError,
 )
 from .providers.model import Incident, Snapshot, Vendor
+from .providers.motion import MotionTracker
+from .providers.polling import angelcam_poll_cost, default_interval, minimum_interval
 
 type DeviceKey = tuple[str, str]
 """One device of an entry: (kind, item id), kind as in devices.py (camera, site, ...)."""

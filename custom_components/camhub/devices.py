@@ -13,11 +13,11 @@ from .client import opencamera_url
 from .const import CONF_VENDOR, DOMAIN
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
-from .providers.model import Account, Snapshot, Vendor
+
+# Arrow client devices are named by MAC address (health.py reads it back after a restart).
+from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot, Vendor
 
 ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
-# Arrow client devices are named by MAC address (health.py reads it back after a restart).
-ARROW_DEVICE_PREFIX = "Arrow client "
 
 type Identifier = tuple[str, str]
 

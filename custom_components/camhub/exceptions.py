@@ -60,7 +60,7 @@ def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
     )
 
 
-VENDOR_NAMES: dict[Vendor, str] = {
+VENDOR_NAMES: dict[str, str] = {
     Vendor.ANGELCAM: "Angelcam",
     Vendor.NOVAVMS: "NovaVMS",
     Vendor.OPENCAMERA: "OpenCamera",

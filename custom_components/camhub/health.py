@@ -22,10 +22,17 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
-from .devices import ARROW_DEVICE_PREFIX
 from .providers import AngelcamClient
 from .providers.errors import ProviderError
-from .providers.model import ArrowClient, Capability, PushKind, PushMessage, Recording, Snapshot
+from .providers.model import (
+    ARROW_DEVICE_PREFIX,
+    ArrowClient,
+    Capability,
+    PushKind,
+    PushMessage,
+    Recording,
+    Snapshot,
+)
 
 if TYPE_CHECKING:
     from .coordinator import CamHubCoordinator

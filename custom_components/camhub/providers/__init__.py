@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .angelcam import AngelcamClient
+from .angelcam.client import AngelcamClient
 from .budget import BudgetStatus, RequestBudget
 from .errors import (
     AuthenticationError,
@@ -16,8 +16,8 @@ from .errors import (
     UnavailableError,
 )
 from .model import Vendor
-from .novavms import NovaVMSClient
-from .opencamera import OpenCameraClient
+from .novavms.client import NovaVMSClient
+from .opencamera.client import OpenCameraClient
 
 type ProviderClient = AngelcamClient | NovaVMSClient | OpenCameraClient
 

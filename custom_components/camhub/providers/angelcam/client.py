@@ -12,10 +12,9 @@ from typing import Any, Final, Literal
 import aiohttp
 from yarl import URL
 
-from . import angelcam_map as amap
-from .budget import RequestBudget
-from .decode import Node, each, format_datetime, utcnow
-from .errors import (
+from ..budget import RequestBudget
+from ..decode import Node, each, format_datetime, utcnow
+from ..errors import (
     AuthenticationError,
     NotSupportedError,
     PermissionDeniedError,
@@ -23,8 +22,8 @@ from .errors import (
     ProviderError,
     RequestRejectedError,
 )
-from .http import DEFAULT_TIMEOUT, HttpCore
-from .model import (
+from ..http import DEFAULT_TIMEOUT, HttpCore
+from ..model import (
     Account,
     ArrowClient,
     Camera,
@@ -49,6 +48,7 @@ from .model import (
     StreamUrl,
     Vendor,
 )
+from . import map as amap
 
 DEFAULT_BASE_URL: Final = "https://api.angelcam.com/v1/"
 PAGE_LIMIT: Final = 100

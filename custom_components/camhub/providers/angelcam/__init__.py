@@ -1,0 +1,1 @@
+"""Angelcam: client, mapping, webhook, poll plan, health."""

@@ -1,0 +1,1 @@
+"""NovaVMS: client, webhook, push."""

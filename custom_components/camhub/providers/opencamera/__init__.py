@@ -1,0 +1,1 @@
+"""OpenCamera: client, live config."""
