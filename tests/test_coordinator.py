@@ -12,9 +12,13 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.camhub.const import ANGELCAM_MIN_INTERVAL, CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.camhub.const import CONF_SCAN_INTERVAL, DOMAIN
 from custom_components.camhub.providers.model import Vendor
-from custom_components.camhub.providers.polling import minimum_interval, requests_per_day
+from custom_components.camhub.providers.polling import (
+    ANGELCAM_MIN_INTERVAL,
+    minimum_interval,
+    requests_per_day,
+)
 from simulator.stack import SimulatorStack
 
 from .conftest import angelcam_data, async_add_entry, async_wait_a_minute, novavms_data
