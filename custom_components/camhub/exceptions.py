@@ -13,6 +13,7 @@ from .const import DOMAIN
 from .providers.errors import (
     AuthenticationError,
     NotSupportedError,
+    OtherAccountError,
     PermissionDeniedError,
     ProviderError,
     RateLimitedError,
@@ -25,6 +26,8 @@ from .providers.model import Vendor
 def flow_error_key(err: ProviderError) -> str:
     """Return the config-flow error key (strings.json config.error) for a provider error."""
     match err:
+        case OtherAccountError():
+            return "unique_id_mismatch"
         case AuthenticationError() | PermissionDeniedError():
             return "invalid_auth"
         case RateLimitedError():
