@@ -10,6 +10,7 @@ from typing import Any, Concatenate, Protocol
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
+from .providers import registered
 from .providers.errors import (
     AuthenticationError,
     NotSupportedError,
@@ -63,11 +64,9 @@ def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
     )
 
 
-VENDOR_NAMES: dict[str, str] = {
-    Vendor.ANGELCAM: "Angelcam",
-    Vendor.NOVAVMS: "NovaVMS",
-    Vendor.OPENCAMERA: "OpenCamera",
-}
+# Display names by provider key, for modules that still hold a key instead of the provider
+# (issue 15's integration step removes it with them).
+VENDOR_NAMES: dict[str, str] = {provider.key: provider.name for provider in registered()}
 
 
 class _HasVendor(Protocol):
