@@ -13,6 +13,7 @@ from .const import DOMAIN
 from .providers import registered
 from .providers.errors import (
     AuthenticationError,
+    CameraOfflineError,
     NotSupportedError,
     OtherAccountError,
     PermissionDeniedError,
@@ -52,6 +53,8 @@ def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
         case RateLimitedError(retry_after=retry_after):
             key = "rate_limited"
             placeholders["seconds"] = str(math.ceil(retry_after))
+        case CameraOfflineError():
+            key = "camera_offline"
         case UnavailableError():
             key = "cannot_connect"
         case NotSupportedError():
