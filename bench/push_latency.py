@@ -36,7 +36,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from bench.ha_harness import WriteCounter, grown_entries, running_hass, serve
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.coordinator import CamHubCoordinator
-from custom_components.camhub.polling import requests_per_day
+from custom_components.camhub.providers.polling import requests_per_day
 from custom_components.camhub.push import PushChannel
 from simulator.stack import SimulatorStack
 

@@ -10,10 +10,10 @@ from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.camhub.media_source import day_span, readable_period
-from custom_components.camhub.providers.angelcam_map import camera_model
+from custom_components.camhub.providers.angelcam.map import camera_model
 from custom_components.camhub.providers.model import DeviceInfo, Segment
-from custom_components.camhub.providers.novavms import camera_model as novavms_model
-from custom_components.camhub.providers.opencamera import device_model
+from custom_components.camhub.providers.novavms.client import camera_model as novavms_model
+from custom_components.camhub.providers.opencamera.client import device_model
 
 
 @pytest.mark.parametrize(

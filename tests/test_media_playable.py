@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camhub.media_ids import EventPart, MediaId, Section, parse
+from custom_components.camhub.lib.media_ids import EventPart, MediaId, Section, parse
 from custom_components.camhub.recordings import media_library
 from custom_components.camhub.thumbnails import thumbnail_path
 from simulator.stack import SimulatorStack

@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camhub.media_ids import EventPart, MediaId, Section, parse
+from custom_components.camhub.lib.media_ids import EventPart, MediaId, Section, parse
 from custom_components.camhub.proxy import HLS_MIME
 from simulator.angelcam_recording import Clip
 from simulator.stack import SimulatorStack

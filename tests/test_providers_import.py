@@ -1,4 +1,4 @@
-"""The provider layer imports nothing from homeassistant (checked on every module's AST)."""
+"""The provider layer and lib/ import nothing from homeassistant (checked on every module's AST)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from pathlib import Path
 
 import pytest
 
-PROVIDERS = Path(__file__).parent.parent / "custom_components" / "camhub" / "providers"
+PACKAGE = Path(__file__).parent.parent / "custom_components" / "camhub"
+PROVIDERS = PACKAGE / "providers"
+LIB = PACKAGE / "lib"
 FORBIDDEN = "homeassistant"
 
 
-def forbidden_imports(source: str, filename: str) -> list[str]:
+def forbidden_imports(source: str, filename: str, depth: int = 0) -> list[str]:
     """Every `import homeassistant...` / `from homeassistant... import` in the source.
 
-    Relative imports climbing out of providers/ (`from .. import x`) count too: the
-    package above is the integration, which is Home Assistant code.
+    Relative imports climbing out of providers/ (`from .. import x` in a module `depth`
+    packages below it) count too: the package above is the integration, which is Home
+    Assistant code.
     """
     found = []
     for node in ast.walk(ast.parse(source, filename)):
@@ -27,7 +30,7 @@ def forbidden_imports(source: str, filename: str) -> list[str]:
             ]
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
-            if node.level > 1 or (node.level == 0 and module.split(".")[0] == FORBIDDEN):
+            if node.level > depth + 1 or (node.level == 0 and module.split(".")[0] == FORBIDDEN):
                 found.append(f"{filename}:{node.lineno} from {'.' * node.level}{module}")
         elif (
             isinstance(node, ast.Call)
@@ -42,14 +45,33 @@ def forbidden_imports(source: str, filename: str) -> list[str]:
     return found
 
 
+def _modules() -> list[Path]:
+    return sorted([*PROVIDERS.rglob("*.py"), *LIB.rglob("*.py")])
+
+
 def test_every_provider_module_is_checked() -> None:
-    modules = sorted(path.name for path in PROVIDERS.glob("*.py"))
-    assert {"__init__.py", "angelcam.py", "novavms.py", "opencamera.py", "model.py"} <= set(modules)
+    modules = {path.relative_to(PACKAGE).as_posix() for path in _modules()}
+    assert {
+        "providers/__init__.py",
+        "providers/angelcam/client.py",
+        "providers/novavms/client.py",
+        "providers/opencamera/client.py",
+        "providers/model.py",
+        "lib/sdp.py",
+    } <= modules
 
 
-@pytest.mark.parametrize("path", sorted(PROVIDERS.rglob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_provider_module_is_home_assistant_free(path: Path) -> None:
-    assert forbidden_imports(path.read_text(encoding="utf-8"), path.name) == []
+    top = PROVIDERS if path.is_relative_to(PROVIDERS) else LIB
+    depth = len(path.relative_to(top).parts) - 1
+    source = path.read_text(encoding="utf-8")
+    assert forbidden_imports(source, path.name, depth) == []
+
+
+def test_a_vendor_package_may_reach_its_siblings_only() -> None:
+    assert forbidden_imports("from ..model import Camera", "client.py", depth=1) == []
+    assert forbidden_imports("from ...const import DOMAIN", "client.py", depth=1)
 
 
 @pytest.mark.parametrize(

@@ -18,13 +18,13 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camhub.angelcam_poll import MINUTE_RESERVE
 from custom_components.camhub.const import (
     CONF_PUSH_SECRET,
     CONF_PUSH_TARGET_ID,
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
+from custom_components.camhub.providers.angelcam.poll import MINUTE_RESERVE
 from custom_components.camhub.push import REGISTER_BACKOFF
 from simulator.stack import SimulatorStack
 

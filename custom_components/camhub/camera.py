@@ -35,12 +35,12 @@ from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
+from .lib.sdp import is_complete, with_candidates
 from .providers import AngelcamClient, OpenCameraClient
-from .providers.angelcam import CAMERA_OFFLINE_STATUS
+from .providers.angelcam.client import CAMERA_OFFLINE_STATUS
 from .providers.errors import CameraOfflineError, NotSupportedError, ProviderError
 from .providers.model import Capability, StreamUrl
 from .push_apply import with_online
-from .sdp import is_complete, with_candidates
 from .stills import newest_frame_jpeg, placeholder_jpeg
 
 _LOGGER = logging.getLogger(__name__)

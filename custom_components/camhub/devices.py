@@ -5,19 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .client import opencamera_url
 from .const import CONF_VENDOR, DOMAIN
 from .data import CamHubConfigEntry
-from .exceptions import VENDOR_NAMES
-from .providers.model import Account, Snapshot, Vendor
+from .providers import provider_for
+from .providers.interface import KnownDevice
 
-ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
-# Arrow client devices are named by MAC address (health.py reads it back after a restart).
-ARROW_DEVICE_PREFIX = "Arrow client "
+# Arrow client devices are named by MAC (providers/angelcam/health.py reads it back).
+from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot
 
 type Identifier = tuple[str, str]
 
@@ -67,30 +64,49 @@ class DeviceSpec:
 
 def account_title(account: Account) -> str:
     """What an entry and its hub device are called: the vendor, then whose it is."""
-    vendor = VENDOR_NAMES[account.vendor]
+    vendor = provider_for(account.vendor).name
     name = account.space_name or account.name
     return name if name.startswith(vendor) else f"{vendor} {name}"
 
 
-def configuration_url(entry: CamHubConfigEntry) -> str:
+def known_devices(hass: HomeAssistant, entry: CamHubConfigEntry) -> list[KnownDevice]:
+    """The entry's devices in the registry, named by kind and item id (see identifier)."""
+    registry = dr.async_get(hass)
+    prefix = f"{entry.unique_id}:"
+    devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+    keys: dict[str, tuple[str, str]] = {
+        device.id: (kind, item_id)
+        for device in devices
+        for domain, value in device.identifiers
+        if domain == DOMAIN and value.startswith(prefix)
+        for kind, _, item_id in [value[len(prefix) :].partition(":")]
+    }
+    return [
+        KnownDevice(
+            kind=keys[device.id][0],
+            item_id=keys[device.id][1],
+            name=device.name,
+            parent=keys.get(device.via_device_id or ""),
+        )
+        for device in devices
+        if device.id in keys
+    ]
+
+
+def configuration_url(entry: CamHubConfigEntry) -> str | None:
     """Where the user manages this account or device."""
-    vendor = Vendor(entry.data[CONF_VENDOR])
-    if vendor is Vendor.ANGELCAM:
-        return ANGELCAM_DASHBOARD
-    if vendor is Vendor.NOVAVMS:
-        return str(entry.data[CONF_URL])
-    return opencamera_url(entry.data)
+    return provider_for(entry.data[CONF_VENDOR]).configuration_url(entry.data)
 
 
 def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[DeviceSpec]:
     """Every device, parents before children (via_device must exist first)."""
-    vendor = snapshot.account.vendor
+    provider = provider_for(snapshot.account.vendor)
     hub: Identifier | None = None
-    if vendor is not Vendor.OPENCAMERA:
+    if provider.hub:
         hub = hub_identifier(entry)
         yield DeviceSpec(identifier=hub, name=account_title(snapshot.account), model="Account")
     for site in snapshot.sites.values():
-        kind = "Location" if vendor is Vendor.ANGELCAM else "Site"
+        kind = provider.site_label
         yield DeviceSpec(
             identifier=site_identifier(entry, site.id), name=site.name, model=kind, via=hub
         )
@@ -135,14 +151,14 @@ def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[Devic
 def async_sync_devices(hass: HomeAssistant, entry: CamHubConfigEntry, snapshot: Snapshot) -> None:
     """Create or update every device the snapshot names; drop the entry from the rest."""
     registry = dr.async_get(hass)
-    vendor = snapshot.account.vendor
+    provider = provider_for(snapshot.account.vendor)
     url = configuration_url(entry)
     device_ids: dict[Identifier, str] = {}
     for spec in device_specs(entry, snapshot):
         device = registry.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={spec.identifier},
-            manufacturer=VENDOR_NAMES[vendor],
+            manufacturer=provider.name,
             name=spec.name,
             model=spec.model,
             sw_version=spec.sw_version,

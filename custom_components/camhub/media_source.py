@@ -28,7 +28,7 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN, NAME
 from .data import CamHubConfigEntry
 from .exceptions import translated_error
-from .media_ids import EventPart, MediaId, Section, need, parse
+from .lib.media_ids import EventPart, MediaId, Section, need, parse
 from .playback import (
     EVENT_MEDIA,
     async_open_clip,

@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.json import json_bytes
 
 from .data import CamHubConfigEntry
-from .media_ids import EventPart, need
+from .lib.media_ids import EventPart, need
 from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
 from .providers.errors import (
     NotSupportedError,

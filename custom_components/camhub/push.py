@@ -35,7 +35,7 @@ from .const import CONF_PUSH_SECRET, CONF_PUSH_TARGET_ID, CONF_WEBHOOK_ID, DOMAI
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .providers import AngelcamClient, NovaVMSClient
-from .providers.angelcam_webhook import SIGNATURE_HEADER, verified_angelcam_push
+from .providers.angelcam.webhook import SIGNATURE_HEADER, verified_angelcam_push
 from .providers.errors import (
     AuthenticationError,
     ProtocolError,
@@ -45,7 +45,7 @@ from .providers.errors import (
     SignatureError,
 )
 from .providers.model import PushKind, PushMessage
-from .providers.novavms_webhook import NovaWebhookVerifier
+from .providers.novavms.webhook import NovaWebhookVerifier
 from .providers.recent import RecentKeys
 from .push_apply import PushEffects
 from .push_vendor import (

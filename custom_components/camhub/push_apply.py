@@ -16,9 +16,9 @@ from .const import DOMAIN, EVENT_INCIDENT
 from .coordinator import CamHubCoordinator
 from .health import async_apply_arrow_push
 from .incident_images import async_store_image
-from .motion import NOVAVMS_EVENT_LENGTH, NOVAVMS_MOTION_KINDS
 from .providers import AngelcamClient, NovaVMSClient
 from .providers.model import Camera, CameraEvent, PushKind, PushMessage, Snapshot, Vendor
+from .providers.motion import NOVAVMS_EVENT_LENGTH, NOVAVMS_MOTION_KINDS
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -22,8 +22,7 @@ from homeassistant.helpers import instance_id, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.network import is_ip_address, is_loopback
 
-from .angelcam_poll import MINUTE_RESERVE
-from .client import create_client
+from .connection import create_client
 from .const import (
     ANGELCAM_API_URL,
     CONF_CLOUDHOOK_URL,
@@ -38,6 +37,7 @@ from .const import (
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
 from .providers import AngelcamClient, NovaVMSClient
+from .providers.angelcam.poll import MINUTE_RESERVE
 from .providers.errors import (
     PermissionDeniedError,
     ProviderError,
@@ -45,7 +45,7 @@ from .providers.errors import (
     RequestRejectedError,
 )
 from .providers.model import Vendor
-from .providers.novavms import EVENT_TYPES
+from .providers.novavms.client import EVENT_TYPES
 
 _LOGGER = logging.getLogger(__name__)
 

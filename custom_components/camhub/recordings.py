@@ -17,7 +17,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .providers import AngelcamClient, NovaVMSClient, ProviderClient
-from .providers.angelcam import RECORD_MIN_SECONDS
+from .providers.angelcam.client import RECORD_MIN_SECONDS
 from .providers.errors import NotSupportedError
 from .providers.model import CameraEvent, Clip, Recording, Segment
 

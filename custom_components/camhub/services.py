@@ -29,7 +29,7 @@ from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .devices import camera_identifier
 from .exceptions import translated_error
-from .media_ids import MediaId, Section
+from .lib.media_ids import MediaId, Section
 from .playback import (
     SPEEDS,
     async_open_recording,

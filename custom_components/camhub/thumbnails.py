@@ -26,12 +26,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.http import HomeAssistantView
 from homeassistant.util import dt as dt_util
 
-from .angelcam_poll import MINUTE_RESERVE
 from .const import DOMAIN
 from .data import CamHubConfigEntry
-from .media_ids import EventPart, MediaId, Section, parse
+from .lib.media_ids import EventPart, MediaId, Section, parse
 from .playback import EVENT_MEDIA, event_media_fetch
 from .providers import AngelcamClient, NovaVMSClient
+from .providers.angelcam.poll import MINUTE_RESERVE
 from .providers.errors import ProviderError
 from .providers.model import CameraEvent
 from .recordings import MediaLibrary, media_library

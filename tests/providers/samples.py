@@ -6,14 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from custom_components.camhub.providers import (
-    angelcam_map as amap,
-    angelcam_webhook,
-    novavms,
-    novavms_webhook,
-    opencamera,
+from custom_components.camhub.providers.angelcam import (
+    map as amap,
+    webhook as angelcam_webhook,
 )
 from custom_components.camhub.providers.decode import Node
+from custom_components.camhub.providers.novavms import (
+    client as novavms,
+    webhook as novavms_webhook,
+)
+from custom_components.camhub.providers.opencamera import client as opencamera
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -22,8 +22,8 @@ from simulator.control import SimClock
 from simulator.stack import SimulatorStack
 from tests.two_hosts import JPEG, Elsewhere, serve_elsewhere
 
+from .angelcam.test_client import roomy_budget
 from .conftest import Factory
-from .test_angelcam import roomy_budget
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from custom_components.camhub.providers import angelcam_map as amap
+from custom_components.camhub.providers.angelcam import map as amap
 from custom_components.camhub.providers.decode import Node, utcnow
 from custom_components.camhub.providers.errors import (
     PermissionDeniedError,
@@ -22,8 +22,8 @@ from custom_components.camhub.providers.model import (
     StreamUrl,
     Vendor,
 )
-from custom_components.camhub.providers.novavms import rate_headers
-from custom_components.camhub.providers.opencamera import answer_from, device_info_from
+from custom_components.camhub.providers.novavms.client import rate_headers
+from custom_components.camhub.providers.opencamera.client import answer_from, device_info_from
 
 from .samples import OPENCAMERA_DEVICE
 

@@ -20,8 +20,8 @@ from simulator.stack import SimulatorStack
 from tests.two_hosts import serve_app
 
 from . import samples
+from .angelcam.test_client import roomy_budget
 from .conftest import Factory
-from .test_angelcam import roomy_budget
 
 type Script = dict[str, Any]
 

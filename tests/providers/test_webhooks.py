@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 import pytest
 
-from custom_components.camhub.providers.angelcam_webhook import (
+from custom_components.camhub.providers.angelcam.webhook import (
     SIGNATURE_HEADER,
     checksum,
     parse_angelcam_webhook,
@@ -21,7 +21,7 @@ from custom_components.camhub.providers.angelcam_webhook import (
 )
 from custom_components.camhub.providers.errors import ProtocolError, SignatureError
 from custom_components.camhub.providers.model import PushKind, Vendor
-from custom_components.camhub.providers.novavms_webhook import (
+from custom_components.camhub.providers.novavms.webhook import (
     NovaWebhookVerifier,
     parse_novavms_webhook,
 )

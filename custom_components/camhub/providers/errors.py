@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import PushMessage
+
 
 class ProviderError(Exception):
     """Base of every error a provider client raises; messages never carry secrets."""
@@ -48,6 +53,10 @@ class OffOriginError(ProtocolError):
         self.field = field
 
 
+class OtherAccountError(ProviderError):
+    """The credentials belong to another account than the entry's."""
+
+
 class NotSupportedError(ProviderError):
     """The camera or device does not offer this service (e.g. 501, service not active)."""
 
@@ -66,4 +75,12 @@ class SignatureError(ProviderError):
 
 
 class ReplayedDeliveryError(SignatureError):
-    """A correctly signed delivery that was already processed (a retry or a replay)."""
+    """A correctly signed delivery that was already processed (a retry or a replay).
+
+    `message` is the delivery when it could be read: a status message repeated this way
+    still asks for a (debounced) refresh.
+    """
+
+    def __init__(self, reason: str, message: PushMessage | None = None) -> None:
+        super().__init__(reason)
+        self.message = message

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 
 class Vendor(StrEnum):
@@ -30,6 +30,16 @@ class Capability(StrEnum):
     ARMING = "arming"
     EVENTS = "events"
     FIRMWARE = "firmware"
+    # Recorded video downloaded from the device (OpenCamera).
+    VOD = "vod"
+    # Events carry a snapshot or clip (NovaVMS).
+    EVENT_MEDIA = "event_media"
+    # The device reports itself: uptime, resolution, codecs (OpenCamera).
+    DEVICE_INFO = "device_info"
+    # The vendor names a camera's status beyond online/offline (NovaVMS).
+    STATUS_DETAIL = "status_detail"
+    # Sites: next arming and disarming (Angelcam).
+    ARMING_SCHEDULE = "arming_schedule"
 
 
 class PushKind(StrEnum):
@@ -49,7 +59,8 @@ class PushKind(StrEnum):
 class Account:
     """Who we are logged in as: Angelcam user+space, NovaVMS organisation, OpenCamera device."""
 
-    vendor: Vendor
+    # The provider's key.
+    vendor: str
     account_id: str
     name: str
     space_id: str | None = None
@@ -97,6 +108,11 @@ class Site:
     can_arm: bool = False
     camera_ids: tuple[str, ...] = ()
     description: str | None = None
+    capabilities: frozenset[Capability] = frozenset()
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether the site offers the capability."""
+        return capability in self.capabilities
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +126,10 @@ class Gateway:
     status: str
     version: str | None = None
     last_heartbeat_at: datetime | None = None
+
+
+# How an Arrow client's device is named (devices.py names it, the health reader parses it).
+ARROW_DEVICE_PREFIX: Final = "Arrow client "
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -400,7 +420,8 @@ class Webhook:
 class PushMessage:
     """A verified webhook delivery, normalized."""
 
-    vendor: Vendor
+    # The provider's key.
+    vendor: str
     kind: PushKind
     sent_at: datetime | None
     title: str | None = None

@@ -13,9 +13,9 @@ import warnings
 
 import jwt
 
-from .decode import Node, parse_body
-from .errors import SignatureError
-from .model import PushKind, PushMessage, Vendor
+from ..decode import Node, parse_body
+from ..errors import SignatureError
+from ..model import PushKind, PushMessage, Vendor
 
 SIGNATURE_HEADER: Final = "X-Angelcam-Signature"
 # The guide leaves the algorithm unstated; the key is a shared string, so only HMAC makes sense.

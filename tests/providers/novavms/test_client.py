@@ -18,11 +18,10 @@ from custom_components.camhub.providers.errors import (
     UnavailableError,
 )
 from custom_components.camhub.providers.model import Capability, PushKind
-from custom_components.camhub.providers.novavms_webhook import NovaWebhookVerifier
+from custom_components.camhub.providers.novavms.webhook import NovaWebhookVerifier
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
-
-from .conftest import Factory
+from tests.providers.conftest import Factory
 
 JPEG = b"\xff\xd8"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .providers.model import CameraEvent, Incident
+from .model import CameraEvent, Incident
 
 # Angelcam's default RTS incident TTL (an incident closes when no event came for this long),
 # used until the account's own setting has been read.

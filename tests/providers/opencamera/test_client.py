@@ -18,12 +18,11 @@ from custom_components.camhub.providers.errors import (
     UnavailableError,
 )
 from custom_components.camhub.providers.model import Capability
-from custom_components.camhub.providers.opencamera import CHUNK_SIZE, file_chunks
+from custom_components.camhub.providers.opencamera.client import CHUNK_SIZE, file_chunks
 from simulator.control import SimClock
 from simulator.opencamera import firmware_image, loopback_ice
 from simulator.stack import SimulatorStack
-
-from .conftest import Factory
+from tests.providers.conftest import Factory
 
 
 def calls(stack: SimulatorStack, path: str, port: int | None = None) -> int:

@@ -14,11 +14,11 @@ from typing import Any, Final
 import aiohttp
 from aiohttp.payload import AsyncIterablePayload
 
-from .budget import RequestBudget
-from .decode import Node, format_datetime, parse_body, utcnow
-from .errors import AuthenticationError, NotSupportedError, RequestRejectedError
-from .http import DEFAULT_TIMEOUT, HttpCore
-from .model import (
+from ..budget import RequestBudget
+from ..decode import Node, format_datetime, parse_body, utcnow
+from ..errors import AuthenticationError, NotSupportedError, RequestRejectedError
+from ..http import DEFAULT_TIMEOUT, HttpCore
+from ..model import (
     Account,
     Camera,
     Capability,

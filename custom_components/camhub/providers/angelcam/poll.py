@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from .providers import AngelcamClient
-from .providers.model import Account, Camera, Capability, Site, Snapshot
+from ..model import Account, Camera, Capability, Site, Snapshot
+from .client import AngelcamClient
 
 MEMBERSHIP_MAX_AGE = timedelta(hours=6)
 # Requests per minute kept free for user actions, snapshots and stream URLs.

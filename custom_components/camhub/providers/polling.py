@@ -4,22 +4,34 @@ from __future__ import annotations
 
 from datetime import timedelta
 import math
+from typing import Final
 
-from .angelcam_poll import MEMBERSHIP_MAX_AGE
-from .const import (
-    ANGELCAM_DAILY_REQUESTS,
-    ANGELCAM_MIN_INTERVAL,
-    ANGELCAM_POLLING_SHARE,
-    MIN_SCAN_INTERVAL_SECONDS,
-    NOVAVMS_INTERVAL,
-    OPENCAMERA_INTERVAL,
-)
-from .providers.model import Snapshot, Vendor
+from .angelcam.poll import MEMBERSHIP_MAX_AGE
+from .model import Snapshot
+
+# Angelcam allows 1000 requests a day per user; polling may spend this share of it so
+# that snapshots, streams and user actions always have requests left.
+ANGELCAM_DAILY_REQUESTS: Final = 1000
+ANGELCAM_POLLING_SHARE: Final = 0.6
+# Never poll Angelcam faster than this, even for a single camera: state changes also
+# arrive by webhook, and a faster poll only burns the daily budget.
+ANGELCAM_MIN_INTERVAL: Final = timedelta(minutes=3)
+NOVAVMS_INTERVAL: Final = timedelta(seconds=30)
+# The shortest interval a user may choose in the options flow (the budget may raise it).
+MIN_SCAN_INTERVAL_SECONDS: Final = 10
 
 DAY_SECONDS = 86400
 PAGE_SIZE = 100
 # While webhooks deliver state changes, polling is only a safety net.
 PUSH_HEALTHY_FACTOR = 4
+# A provider's plan unless it says otherwise.
+DEFAULT_INTERVAL: Final = timedelta(seconds=60)
+MIN_SCAN_INTERVAL: Final = timedelta(seconds=MIN_SCAN_INTERVAL_SECONDS)
+
+
+def slowed(interval: timedelta, push_healthy: bool) -> timedelta:
+    """The interval, stretched while webhooks deliver state changes."""
+    return interval * PUSH_HEALTHY_FACTOR if push_healthy else interval
 
 
 def angelcam_poll_cost(snapshot: Snapshot) -> int:
@@ -59,31 +71,3 @@ def angelcam_min_interval(
 def requests_per_day(poll_cost: float, interval: timedelta) -> float:
     """Requests a day spent by polling at `interval`."""
     return poll_cost * DAY_SECONDS / interval.total_seconds()
-
-
-def default_interval(
-    vendor: Vendor,
-    poll_cost: float,
-    locations: int = 0,
-    *,
-    push_healthy: bool = False,
-    extra_per_day: float = 0.0,
-) -> timedelta:
-    """The interval a coordinator uses when the user did not choose one."""
-    match vendor:
-        case Vendor.ANGELCAM:
-            interval = angelcam_min_interval(poll_cost, locations, extra_per_day)
-        case Vendor.NOVAVMS:
-            interval = NOVAVMS_INTERVAL
-        case _:
-            interval = OPENCAMERA_INTERVAL
-    return interval * PUSH_HEALTHY_FACTOR if push_healthy else interval
-
-
-def minimum_interval(
-    vendor: Vendor, poll_cost: float, locations: int = 0, extra_per_day: float = 0.0
-) -> timedelta:
-    """The shortest interval a user may choose (the budget's floor for Angelcam)."""
-    if vendor is Vendor.ANGELCAM:
-        return angelcam_min_interval(poll_cost, locations, extra_per_day)
-    return timedelta(seconds=MIN_SCAN_INTERVAL_SECONDS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from webrtc_models import RTCIceCandidateInit
 
-from custom_components.camhub.sdp import is_complete, with_candidates
+from custom_components.camhub.lib.sdp import is_complete, with_candidates
 
 OFFER = "v=0\r\ns=-\r\nm=audio 9 RTP 0\r\na=mid:a\r\nm=video 9 RTP 96\r\na=mid:v\r\n"
 

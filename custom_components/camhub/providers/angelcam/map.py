@@ -12,9 +12,9 @@ import re
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
-from .decode import Node, each
-from .errors import PermissionDeniedError, RequestRejectedError
-from .model import (
+from ..decode import Node, each
+from ..errors import PermissionDeniedError, RequestRejectedError
+from ..model import (
     Account,
     ArrowClient,
     Camera,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from custom_components.camhub.motion import (
+from custom_components.camhub.providers.model import CameraEvent, Incident
+from custom_components.camhub.providers.motion import (
     ANGELCAM_INCIDENT_TTL,
     NOVAVMS_EVENT_LENGTH,
     MotionTracker,
 )
-from custom_components.camhub.providers.model import CameraEvent, Incident
 
 T0 = datetime(2026, 5, 1, 12, tzinfo=UTC)
 

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 
 from custom_components.camhub.providers import AngelcamClient
-from custom_components.camhub.providers.angelcam import MESSAGE_TYPES, URL_MAX_AGE
-from custom_components.camhub.providers.angelcam_webhook import verified_angelcam_push
+from custom_components.camhub.providers.angelcam.client import MESSAGE_TYPES, URL_MAX_AGE
+from custom_components.camhub.providers.angelcam.webhook import verified_angelcam_push
 from custom_components.camhub.providers.budget import Limit, RequestBudget
 from custom_components.camhub.providers.errors import (
     AuthenticationError,
@@ -31,8 +31,7 @@ from custom_components.camhub.providers.model import Capability, PlaybackStream,
 from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.control import SimClock
 from simulator.stack import SimulatorStack
-
-from .conftest import Factory
+from tests.providers.conftest import Factory
 
 JPEG = b"\xff\xd8"
 

@@ -12,10 +12,9 @@ from typing import Any, Final, Literal
 import aiohttp
 from yarl import URL
 
-from . import angelcam_map as amap
-from .budget import RequestBudget
-from .decode import Node, each, format_datetime, utcnow
-from .errors import (
+from ..budget import RequestBudget
+from ..decode import Node, each, format_datetime, utcnow
+from ..errors import (
     AuthenticationError,
     CameraOfflineError,
     NotSupportedError,
@@ -25,8 +24,8 @@ from .errors import (
     RequestRejectedError,
     UnavailableError,
 )
-from .http import DEFAULT_TIMEOUT, HttpCore
-from .model import (
+from ..http import DEFAULT_TIMEOUT, HttpCore
+from ..model import (
     Account,
     ArrowClient,
     Camera,
@@ -51,6 +50,7 @@ from .model import (
     StreamUrl,
     Vendor,
 )
+from . import map as amap
 
 DEFAULT_BASE_URL: Final = "https://api.angelcam.com/v1/"
 PAGE_LIMIT: Final = 100
@@ -101,6 +101,8 @@ class AngelcamClient:
     """One Angelcam user in one space; every request carries X-Space-Id."""
 
     vendor: Final = Vendor.ANGELCAM
+    # The shortest recording started on demand (CloudRecordings).
+    min_record_seconds: Final = RECORD_MIN_SECONDS
 
     def __init__(
         self,

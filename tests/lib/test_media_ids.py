@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given, strategies as st
 import pytest
 
-from custom_components.camhub.media_ids import EventPart, MediaId, Section, need, parse
+from custom_components.camhub.lib.media_ids import EventPart, MediaId, Section, need, parse
 
 TEXT = st.text(min_size=1, max_size=12)
 DAY = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1))

@@ -11,11 +11,11 @@ from typing import Any, Final
 
 import aiohttp
 
-from .budget import RequestBudget
-from .decode import UNKNOWN, Node, each, format_datetime, utcnow
-from .errors import NotSupportedError
-from .http import DEFAULT_TIMEOUT, HttpCore, Response
-from .model import (
+from ..budget import RequestBudget
+from ..decode import UNKNOWN, Node, each, format_datetime, utcnow
+from ..errors import NotSupportedError
+from ..http import DEFAULT_TIMEOUT, HttpCore, Response
+from ..model import (
     Account,
     Alert,
     Camera,

@@ -9,11 +9,11 @@ import hashlib
 import hmac
 from typing import Final
 
-from .decode import Node, parse_body, parse_datetime, utcnow
-from .errors import ReplayedDeliveryError, SignatureError
-from .model import PushKind, PushMessage, Vendor
-from .novavms import alert_from, event_from
-from .recent import RecentKeys
+from ..decode import Node, parse_body, parse_datetime, utcnow
+from ..errors import ReplayedDeliveryError, SignatureError
+from ..model import PushKind, PushMessage, Vendor
+from ..recent import RecentKeys
+from .client import alert_from, event_from
 
 # The manual names the header X-Webhook-Signature; one troubleshooting page X-NovaVMS-Signature.
 SIGNATURE_HEADERS: Final = ("X-Webhook-Signature", "X-NovaVMS-Signature")

@@ -1,0 +1,1 @@
+"""HA-free helpers of the Home Assistant layer."""

@@ -1,0 +1,1 @@
+"""Tests of the HA-free helpers of the Home Assistant layer."""

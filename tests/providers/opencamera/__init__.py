@@ -1,0 +1,1 @@
+"""Tests of the OpenCamera provider package."""
