@@ -5,21 +5,24 @@ from __future__ import annotations
 import logging
 
 from homeassistant.components import webhook
-from homeassistant.const import Platform
+from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .client import create_client
-from .const import CONF_WEBHOOK_ID, DOMAIN
+from .const import ANGELCAM_API_URL, CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
 from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
 from .incident_images import async_forget_images, async_setup_incident_images
 from .playback import async_setup_proxy
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
+from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.angelcam.push import AngelcamPush
 from .providers.errors import ProviderError
+from .providers.novavms.push import NovaVMSPush
+from .providers.push import PushSupport
 from .push import PushChannel
 from .push_vendor import async_remove_push
 from .services import async_setup_services
@@ -65,14 +68,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
     # Devices first: entities added by platform listeners link to them via_device.
     sync_devices()
     entry.async_on_unload(coordinator.async_add_listener(sync_devices))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    if isinstance(client, AngelcamClient | NovaVMSClient):
+    if (support := _push_support(entry, client, coordinator)) is not None:
         if CONF_WEBHOOK_ID not in entry.data:
             # Generated once: the vendor keeps delivering to it across restarts.
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
             )
-        entry.runtime_data.push = PushChannel(hass, entry, coordinator, client)
+        # Before the platforms: the event platform asks it for the vendor's event types.
+        entry.runtime_data.push = PushChannel(hass, entry, coordinator, support)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if entry.runtime_data.push is not None:
         entry.runtime_data.push.async_start()
     # Added last, and for options only: the push channel writes its state into the data.
     options = dict(entry.options)
@@ -84,6 +89,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
 
     entry.async_on_unload(entry.add_update_listener(options_updated))
     return True
+
+
+def _push_support(
+    entry: CamHubConfigEntry, client: ProviderClient, coordinator: CamHubCoordinator
+) -> PushSupport | None:
+    """The vendor's push, on the coordinator's client and health.
+
+    Interim (issue 15, package B): `connection.push` replaces this once the entry holds
+    its connection and the coordinator polls through it.
+    """
+    if isinstance(client, AngelcamClient):
+        url = entry.data.get(CONF_URL, ANGELCAM_API_URL)
+        return AngelcamPush(client, coordinator.health, api_url=url)
+    if isinstance(client, NovaVMSClient):
+        return NovaVMSPush(client, api_url=entry.data[CONF_URL])
+    return None
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:

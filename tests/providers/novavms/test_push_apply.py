@@ -10,7 +10,13 @@ import pytest
 
 from custom_components.camhub.providers import NovaVMSClient
 from custom_components.camhub.providers.errors import PermissionDeniedError, ProtocolError
-from custom_components.camhub.providers.model import Camera, Gateway, PushMessage, Snapshot
+from custom_components.camhub.providers.model import (
+    Camera,
+    CameraEvent,
+    Gateway,
+    PushMessage,
+    Snapshot,
+)
 from custom_components.camhub.providers.motion import NOVAVMS_EVENT_LENGTH, MotionTracker
 from custom_components.camhub.providers.novavms.push import NovaVMSPush, event_type
 from custom_components.camhub.providers.novavms.webhook import (
@@ -67,15 +73,14 @@ def test_it_is_a_push_support(push: NovaVMSPush, creds: dict[str, Any]) -> None:
     [
         ("motion", (), "motion"),
         ("ai_tag", ("person",), "person"),
-        ("ai_tag", ("bicycle",), "ai_tag"),
+        ("ai_tag", ("dog", "vehicle"), "vehicle"),
+        ("ai_tag", ("dog",), "ai_tag"),
         ("manual", (), "manual"),
-        ("tamper", (), "motion"),
+        ("line_crossing", (), "motion"),
     ],
 )
 def test_event_types(kind: str, tags: tuple[str, ...], expected: str, clock: SimClock) -> None:
-    message = _message("event", _event("c", "motion"))
-    assert message.event is not None
-    event = replace(message.event, kind=kind, tags=tags)
+    event = CameraEvent(kind=kind, occurred_at=clock(), camera_id="c", tags=tags)
     assert event_type(event) == expected
     assert expected in NovaVMSPush.event_types
 
