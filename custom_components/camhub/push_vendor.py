@@ -14,11 +14,10 @@ from urllib.parse import urlsplit
 from homeassistant.components import cloud, webhook
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import instance_id, issue_registry as ir
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.network import is_ip_address, is_loopback
 
-from .client import shared_budget
+from .connection import create_connection
 from .const import CONF_CLOUDHOOK_URL, CONF_PUSH_TARGET_ID, CONF_VENDOR, CONF_WEBHOOK_ID, DOMAIN
 from .data import CamHubConfigEntry
 from .providers import provider_for
@@ -164,10 +163,8 @@ async def async_remove_push(hass: HomeAssistant, entry: CamHubConfigEntry) -> No
     target_id = entry.data.get(CONF_PUSH_TARGET_ID)
     if target_id is None:
         return
-    provider = provider_for(entry.data[CONF_VENDOR])
-    session = async_get_clientsession(hass)
-    push = provider.connect(session, entry.data, shared_budget(hass, entry.data)).push
-    if push is None:
+    connection = create_connection(hass, entry.data)
+    if (push := connection.push) is None:
         return
     try:
         await push.async_unregister(target_id)
@@ -175,7 +172,7 @@ async def async_remove_push(hass: HomeAssistant, entry: CamHubConfigEntry) -> No
         _LOGGER.info(
             "%s: the %s notification method stays on the account (delete refused: %s)",
             entry.title,
-            provider.name,
+            connection.provider.name,
             err.status,
         )
     except ProviderError as err:
