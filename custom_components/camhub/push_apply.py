@@ -14,7 +14,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_VENDOR, DOMAIN, EVENT_INCIDENT
+from .const import DOMAIN, EVENT_INCIDENT
 from .coordinator import CamHubCoordinator
 from .incident_images import async_store_image
 from .providers.model import PushMessage, Snapshot
@@ -82,7 +82,7 @@ class PushEffects:
             EVENT_INCIDENT,
             {
                 "config_entry_id": self.entry.entry_id,
-                "vendor": self.entry.data[CONF_VENDOR],
+                "vendor": self.entry.runtime_data.provider.key,
                 "incident_id": incident.incident_id,
                 "camera_id": camera.id,
                 "camera_name": camera.name,

@@ -45,7 +45,7 @@ class PushContext:
     instance: str
     data: Mapping[str, Any] = field(repr=False)
     options: Mapping[str, Any] = field(repr=False)
-    # Registration attempts so far (the backoff's position).
+    # Requests spent right after a first registration (the catch-up poll): room is kept.
     then: int = 0
 
 
