@@ -15,8 +15,12 @@ import asyncio
 import sys
 
 from bench.ha_harness import angelcam_entry, running_hass
-from custom_components.camhub.const import ANGELCAM_DAILY_REQUESTS, ANGELCAM_POLLING_SHARE
-from custom_components.camhub.providers.polling import membership_per_day, requests_per_day
+from custom_components.camhub.providers.polling import (
+    ANGELCAM_DAILY_REQUESTS,
+    ANGELCAM_POLLING_SHARE,
+    membership_per_day,
+    requests_per_day,
+)
 from simulator.populate import populate_angelcam
 from simulator.stack import SimulatorStack
 

@@ -12,9 +12,12 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from custom_components.camhub.const import ANGELCAM_MIN_INTERVAL, CONF_SCAN_INTERVAL, DOMAIN
-from custom_components.camhub.providers.model import Vendor
-from custom_components.camhub.providers.polling import minimum_interval, requests_per_day
+from custom_components.camhub.const import CONF_SCAN_INTERVAL, DOMAIN
+from custom_components.camhub.providers.polling import (
+    ANGELCAM_MIN_INTERVAL,
+    angelcam_min_interval,
+    requests_per_day,
+)
 from simulator.stack import SimulatorStack
 
 from .conftest import angelcam_data, async_add_entry, async_wait_a_minute, novavms_data
@@ -212,7 +215,7 @@ async def test_spaces_of_one_account_share_its_budget(
         interval = data.coordinator.update_interval
         assert interval is not None
         per_day += (
-            requests_per_day(data.coordinator.poll_cost, interval) + data.coordinator.health.per_day
+            requests_per_day(data.coordinator.poll_cost, interval) + data.connection.extra_per_day
         )
     # Twice the single-entry interval (the measured poll cost moves it a little).
     assert alone.update_interval is not None
@@ -227,8 +230,8 @@ async def test_spaces_of_one_account_share_its_budget(
     coordinator = second.runtime_data.coordinator
     await coordinator.async_refresh()
     assert coordinator.update_interval is not None
-    floor = minimum_interval(
-        Vendor.ANGELCAM, coordinator.poll_cost, coordinator.locations, coordinator.health.per_day
+    floor = angelcam_min_interval(
+        coordinator.poll_cost, coordinator.locations, second.runtime_data.connection.extra_per_day
     )
     assert coordinator.update_interval == floor * 2
 

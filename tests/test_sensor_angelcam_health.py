@@ -22,6 +22,8 @@ from custom_components.camhub.health import (
     refresh_age,
 )
 from custom_components.camhub.providers import AngelcamClient
+from custom_components.camhub.providers.angelcam.connection import AngelcamConnection
+from custom_components.camhub.providers.angelcam.health import AngelcamHealth
 from custom_components.camhub.providers.angelcam.webhook import verified_angelcam_push
 from custom_components.camhub.providers.model import PushKind, PushMessage, Vendor
 from simulator.angelcam_scenarios import ARROW_UUID
@@ -31,6 +33,12 @@ from .health_support import device_of, entity_id, find_entity_id
 
 FRONT_DOOR = "1"
 GARAGE = "4"
+
+
+def _health(entry: MockConfigEntry) -> AngelcamHealth:
+    connection = entry.runtime_data.connection
+    assert isinstance(connection, AngelcamConnection)
+    return connection.health
 
 
 def _state(hass: HomeAssistant, entity: str) -> str:
@@ -234,7 +242,8 @@ async def test_push_for_an_unknown_client(
     hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
 ) -> None:
     coordinator = angelcam_entry.runtime_data.coordinator
-    coordinator.health.members = None
+    health = _health(angelcam_entry)
+    health.members = None
     message = PushMessage(
         vendor=Vendor.ANGELCAM,
         kind=PushKind.ARROW_STATUS,
@@ -257,7 +266,8 @@ async def test_health_reads_stay_in_budget(
 ) -> None:
     await _start_health(hass, angelcam_entry, freezer)
     coordinator = angelcam_entry.runtime_data.coordinator
-    assert 0 < coordinator.health.per_day <= HEALTH_DAILY_REQUESTS
+    health = _health(angelcam_entry)
+    assert 0 < health.per_day <= HEALTH_DAILY_REQUESTS
     # Simulate a day of polling at the planned interval and count the health reads.
     sent = _health_requests(stack)
     interval = coordinator.update_interval
@@ -267,7 +277,7 @@ async def test_health_reads_stay_in_budget(
         freezer.tick(interval)
         elapsed += interval
         await _refresh(hass, angelcam_entry)
-    assert _health_requests(stack) - sent <= coordinator.health.per_day + 1
+    assert _health_requests(stack) - sent <= health.per_day + 1
 
 
 def test_refresh_age_stretches_with_items() -> None:

@@ -48,7 +48,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
     """Connect to the vendor, poll once, create devices, the entities, then the push channel."""
     connection = create_connection(hass, entry.data)
     client = client_of(connection)
-    coordinator = CamHubCoordinator(hass, entry, client)
+    coordinator = CamHubCoordinator(hass, entry, connection)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = CamHubData(
         provider=connection.provider,

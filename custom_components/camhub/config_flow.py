@@ -46,7 +46,6 @@ from .const import (
     CONF_WEBHOOK_SECRET,
     DOMAIN,
     MAX_SCAN_INTERVAL_SECONDS,
-    MIN_SCAN_INTERVAL_SECONDS,
     OPENCAMERA_DEFAULT_PORT,
     StreamFormat,
 )
@@ -68,7 +67,7 @@ from .providers.errors import (
 )
 from .providers.model import Account, Space, Vendor
 from .providers.opencamera.connection import address_account as opencamera_address_account
-from .providers.polling import default_interval, minimum_interval
+from .providers.polling import MIN_SCAN_INTERVAL_SECONDS, default_interval, minimum_interval
 from .schema import vol
 
 # Abort reason (and internal marker) for credentials of another account or device.

@@ -30,17 +30,8 @@ CONF_SITES: Final = "sites"
 ANGELCAM_API_URL: Final = "https://api.angelcam.com/v1"
 OPENCAMERA_DEFAULT_PORT: Final = 8000
 
-# Angelcam allows 1000 requests a day per user; polling may spend this share of it so
-# that snapshots, streams and user actions always have requests left.
-ANGELCAM_DAILY_REQUESTS: Final = 1000
-ANGELCAM_POLLING_SHARE: Final = 0.6
-# Never poll Angelcam faster than this, even for a single camera: state changes also
-# arrive by webhook, and a faster poll only burns the daily budget.
-ANGELCAM_MIN_INTERVAL: Final = timedelta(minutes=3)
-NOVAVMS_INTERVAL: Final = timedelta(seconds=30)
-OPENCAMERA_INTERVAL: Final = timedelta(seconds=60)
-# Bounds a user may choose in the options flow (the budget may raise the minimum).
-MIN_SCAN_INTERVAL_SECONDS: Final = 10
+# The longest interval a user may choose in the options flow (providers/polling.py has
+# the shortest).
 MAX_SCAN_INTERVAL_SECONDS: Final = 3600
 
 # Snapshots fetched within this window are served from memory; concurrent requests

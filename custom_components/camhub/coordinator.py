@@ -14,26 +14,15 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .connection import entries_sharing_account
-from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN, PUSH_HEALTHY_WINDOW
+from .connection import client_of, entries_sharing_account
+from .const import CONF_SCAN_INTERVAL, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
-from .exceptions import VENDOR_NAMES
-from .health import AngelcamHealth
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
-from .providers.angelcam.poll import AngelcamPoller
-from .providers.errors import (
-    AuthenticationError,
-    NotSupportedError,
-    PermissionDeniedError,
-    ProtocolError,
-    ProviderError,
-    RateLimitedError,
-    UnavailableError,
-)
-from .providers.model import Incident, Snapshot, Vendor
+from .devices import known_devices
+from .providers import Connection, ProviderClient
+from .providers.errors import AuthenticationError, ProviderError, RateLimitedError
+from .providers.interface import PollLoad
+from .providers.model import Snapshot, Vendor
 from .providers.motion import MotionTracker
-from .providers.opencamera.connection import address_snapshot as opencamera_address_snapshot
-from .providers.polling import angelcam_poll_cost, default_interval, minimum_interval
 
 type DeviceKey = tuple[str, str]
 """One device of an entry: (kind, item id), kind as in devices.py (camera, site, ...)."""
@@ -48,13 +37,6 @@ DEVICE_ITEMS: Final[dict[str, Callable[[Snapshot], Mapping[str, object]]]] = {
 
 _LOGGER = logging.getLogger(__name__)
 
-# Open incidents looked at per poll (one request).
-INCIDENT_PAGE = 20
-# NovaVMS events are re-read with this overlap so one arriving late is not missed.
-EVENT_OVERLAP = timedelta(seconds=30)
-# Angelcam's RTS settings (the incident TTL) rarely change: read at setup, then daily.
-RTS_SETTINGS_MAX_AGE = timedelta(days=1)
-
 
 class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
     """Polls one account or device; entities read its normalized Snapshot."""
@@ -62,38 +44,51 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
     config_entry: CamHubConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: CamHubConfigEntry, client: ProviderClient
+        self, hass: HomeAssistant, entry: CamHubConfigEntry, connection: Connection
     ) -> None:
-        """Start with the vendor's default interval; the first refresh re-plans it."""
+        """Start with the provider's default interval; the first refresh re-plans it."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=default_interval(client.vendor, 1),
+            update_interval=connection.provider.interval(PollLoad(cost=1.0)),
         )
-        self.client = client
-        self.vendor = client.vendor
+        self.connection = connection
+        self.provider = connection.provider
         self.motion = MotionTracker()
-        self._angelcam = AngelcamPoller()
-        # Requests one refresh costs, as measured (Angelcam plans its interval from it).
+        # Requests one refresh costs, as measured (a metered provider plans from it).
         self.poll_cost: float = 0.0
-        # Locations/sites of the account: Angelcam membership queries cost one each.
+        # Sites of the account (Angelcam membership queries cost one each).
         self.locations = 0
         # When the push channel last delivered a verified message (polling slows meanwhile).
         self.push_seen_at: datetime | None = None
-        self._events_since = dt_util.utcnow() - EVENT_OVERLAP
-        self._rts_read_at: datetime | None = None
-        # Angelcam Arrow clients and recording status, read a little at a time (health.py).
-        self.health = AngelcamHealth(hass, entry)
-        # Operations the device answered 501 to; they are not offered again (OpenCamera).
-        self.unsupported: set[str] = set()
+        # The registry's devices are handed to the connection once, before the first poll.
+        self._restored = False
         # Entities listen per device (their context); see async_update_listeners.
         self._device_listeners: dict[DeviceKey, dict[int, CALLBACK_TYPE]] = {}
         # What each device's entities were last told, and whether the entry was available:
         # references to the frozen models of `data`, not a copy of state.
         self._told: dict[DeviceKey, tuple[object, ...]] = {}
         self._told_available: bool | None = None
+
+    # Parallel phase of issue 15: the platform and push modules not yet on the connection
+    # read these; the integration step deletes them with CamHubData.client.
+    @property
+    def client(self) -> ProviderClient:
+        """The connection's vendor client."""
+        return client_of(self.connection)
+
+    @property
+    def vendor(self) -> Vendor:
+        """The provider's key as the old enum."""
+        return Vendor(self.provider.key)
+
+    @property
+    def unsupported(self) -> set[str]:
+        """Operations the device answered 501 to (the connection remembers them)."""
+        remembered: set[str] = getattr(self.connection, "unsupported", set())
+        return remembered
 
     @property
     def push_healthy(self) -> bool:
@@ -220,7 +215,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
     @property
     def vendor_name(self) -> str:
         """The vendor's display name."""
-        return VENDOR_NAMES[self.vendor]
+        return self.provider.name
 
     def _failure[E: HomeAssistantError](self, cls: type[E], key: str, **placeholders: str) -> E:
         return cls(
@@ -230,19 +225,14 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         )
 
     async def _async_update_data(self) -> Snapshot:
+        if not self._restored:
+            self._restored = True
+            self.connection.restore_devices(known_devices(self.hass, self.config_entry))
+        chosen = self.config_entry.options.get(self.provider.site_filter_key or "") or ()
         try:
-            if isinstance(self.client, AngelcamClient):
-                # Before measuring: this daily read is no part of what a poll costs.
-                await self._async_read_rts_settings(self.client, dt_util.utcnow())
-            sent = self.client.budget.sent
-            if isinstance(self.client, AngelcamClient):
-                snapshot = await self._angelcam.async_fetch(self.client, dt_util.utcnow())
-            elif isinstance(self.client, OpenCameraClient):
-                snapshot = await self._async_fetch_opencamera(self.client)
-            else:
-                snapshot = await self.client.async_fetch_snapshot_state()
-            snapshot = self._included(snapshot)
-            await self._async_update_motion(snapshot)
+            refresh = await self.connection.async_refresh(
+                self.motion, dt_util.utcnow(), sites=frozenset(chosen)
+            )
         except AuthenticationError as err:
             raise self._failure(ConfigEntryAuthFailed, "invalid_auth") from err
         except RateLimitedError as err:
@@ -255,144 +245,53 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             return self.data
         except ProviderError as err:
             raise self._failure(UpdateFailed, "cannot_connect") from err
-        self._measure(self.client.budget.sent - sent, snapshot)
+        self._measure(refresh.cost, refresh.snapshot)
         self._plan(self._planned_interval())
-        if isinstance(self.client, AngelcamClient):
-            # After measuring: health reads have their own place in the plan (per_day).
-            snapshot = await self.health.async_update(self.client, snapshot, dt_util.utcnow())
-        return snapshot
+        return refresh.snapshot
 
     async def async_refresh_site(self, site_id: str) -> None:
-        """Re-read one Angelcam location after an action (one request, not a full poll)."""
-        if not isinstance(self.client, AngelcamClient) or self.data is None:
+        """Re-read one site after an action (one request, not a full poll)."""
+        arming = self.connection.arming
+        if arming is None or self.data is None:
             return
-        site = await self.client.async_fetch_location(site_id)
+        site = await arming.async_fetch_site(site_id)
         old = self.data.sites.get(site_id)
-        # A single location comes without its cameras; they did not change.
+        # A single site comes without its cameras; they did not change.
         site = replace(site, camera_ids=old.camera_ids if old else ())
         self.async_set_updated_data(replace(self.data, sites={**self.data.sites, site_id: site}))
-
-    async def _async_fetch_opencamera(self, client: OpenCameraClient) -> Snapshot:
-        try:
-            return await client.async_fetch_snapshot_state()
-        except NotSupportedError:
-            if client.valid_until is None:
-                raise
-            # Like opencamd, only the live session exists; the login showed it is there.
-            return opencamera_address_snapshot(self.config_entry.data, dt_util.utcnow())
-
-    def _included(self, snapshot: Snapshot) -> Snapshot:
-        """Keep only the locations/sites the user chose in the options (none: all)."""
-        key = CONF_LOCATIONS if self.vendor is Vendor.ANGELCAM else CONF_SITES
-        chosen = set(self.config_entry.options.get(key) or ())
-        if not chosen:
-            return snapshot
-        return replace(
-            snapshot,
-            sites={k: v for k, v in snapshot.sites.items() if k in chosen},
-            cameras={k: v for k, v in snapshot.cameras.items() if v.site_id in chosen},
-        )
 
     def _measure(self, cost: int, snapshot: Snapshot) -> None:
         """Remember what a refresh costs (averaged: membership queries come and go).
 
-        The first refresh also paid for the account check and every location's
-        membership; Angelcam's steady cost follows from the account's shape instead.
+        The first refresh also paid for the account check; the provider says what a
+        steady one costs instead.
         """
         self.locations = len(snapshot.sites)
         if not self.poll_cost:
-            first = angelcam_poll_cost(snapshot) if self.vendor is Vendor.ANGELCAM else cost
-            self.poll_cost = first
+            self.poll_cost = self.provider.steady_cost(snapshot, cost)
             return
         self.poll_cost = (self.poll_cost + cost) / 2
 
-    def _planned_interval(self) -> timedelta:
-        planned = default_interval(
-            self.vendor,
-            self.poll_cost,
-            self.locations,
+    def poll_load(self) -> PollLoad:
+        """What the polling plan depends on now."""
+        return PollLoad(
+            cost=self.poll_cost,
+            sites=self.locations,
             push_healthy=self.push_healthy,
-            extra_per_day=self.health.per_day,
+            # Entries on one metered account (Angelcam: one per space) split its share.
+            sharing=entries_sharing_account(self.hass, self.config_entry.data),
+            extra_per_day=self.connection.extra_per_day,
         )
-        # Entries on one Angelcam account (one per space) split its daily share between them.
-        sharing = (
-            entries_sharing_account(self.hass, self.config_entry.data)
-            if self.vendor is Vendor.ANGELCAM
-            else 1
-        )
+
+    def _planned_interval(self) -> timedelta:
+        load = self.poll_load()
         chosen = self.config_entry.options.get(CONF_SCAN_INTERVAL)
         if chosen is None:
-            return planned * sharing
+            return self.provider.interval(load)
         # The options flow checked the choice against the budget, but accounts grow.
-        floor = minimum_interval(self.vendor, self.poll_cost, self.locations, self.health.per_day)
-        return max(timedelta(seconds=chosen), floor * sharing)
+        return max(timedelta(seconds=chosen), self.provider.minimum_interval(load))
 
     def _plan(self, interval: timedelta) -> None:
         if interval != self.update_interval:
             _LOGGER.debug("%s polls every %s", self.name, interval)
             self.update_interval = interval
-
-    async def _async_read_rts_settings(self, client: AngelcamClient, now: datetime) -> None:
-        """Take the account's incident TTL, at most once a day (motion ends after it)."""
-        previous = self._rts_read_at
-        if previous is not None and now - previous < RTS_SETTINGS_MAX_AGE:
-            return
-        # Taken before the request: a refresh running alongside must not read it too.
-        self._rts_read_at = now
-        try:
-            settings = await client.async_fetch_rts_settings()
-        except (PermissionDeniedError, NotSupportedError, ProtocolError) as err:
-            # Retrying sooner would not change the answer; the TTL known so far stays.
-            _LOGGER.debug("%s: RTS settings unreadable: %s", self.name, err)
-        except ProviderError:
-            # Unreachable, limited or refused: this poll fails and the next one asks again.
-            self._rts_read_at = previous
-            raise
-        else:
-            self.motion.incident_ttl = settings.incident_ttl
-
-    async def _async_update_motion(self, snapshot: Snapshot) -> None:
-        client = self.client
-        if isinstance(client, NovaVMSClient):
-            now = dt_util.utcnow()
-            self.motion.apply_events(await client.async_fetch_events(since=self._events_since))
-            self._events_since = now - EVENT_OVERLAP
-        elif isinstance(client, AngelcamClient):
-            incidents = await client.async_fetch_incidents(limit=INCIDENT_PAGE)
-            # Closed ones first, so a newer open incident of the same camera wins.
-            for incident in sorted(incidents, key=lambda i: i.closed_at is None):
-                camera_id = await self._async_incident_camera(client, snapshot, incident)
-                if camera_id is not None:
-                    self.motion.apply_incident(incident, camera_id)
-            self.motion.keep_incidents({incident.id for incident in incidents})
-        self.motion.forget(self.motion.cameras() - snapshot.cameras.keys())
-
-    async def _async_incident_camera(
-        self, client: AngelcamClient, snapshot: Snapshot, incident: Incident
-    ) -> str | None:
-        """The camera an incident belongs to; Angelcam's incidents do not name it.
-
-        Incidents only open in armed locations, so only their cameras' events are read,
-        once per incident (closed incidents seen for the first time are not looked up);
-        the first camera with an event since the incident began is taken as its source.
-        """
-        if incident.camera_id is not None:
-            return incident.camera_id
-        if incident.id in self.motion.incident_cameras:
-            return self.motion.incident_cameras[incident.id]
-        found: str | None = None
-        if incident.closed_at is None:
-            start = incident.first_event_at or incident.created_at
-            armed = [site for site in snapshot.sites.values() if site.armed]
-            for camera_id in (cid for site in armed for cid in site.camera_ids):
-                try:
-                    events = await client.async_fetch_camera_events(camera_id, start=start)
-                except UnavailableError:
-                    # One camera timing out must not fail the poll; ask again next time.
-                    _LOGGER.debug("%s: events of camera %s unavailable", self.name, camera_id)
-                    return None
-                if events:
-                    found = camera_id
-                    break
-        self.motion.incident_cameras[incident.id] = found
-        return found

@@ -1,22 +1,23 @@
-"""Angelcam health for the coordinator: the provider's reader, fed the entry's registered devices.
+"""Angelcam health for modules not yet on the connection: the reader lives in the connection.
 
-Kept while the coordinator still builds it itself; the entry's connection takes it over.
+Parallel phase of issue 15 only: the integration step deletes this module once the push
+modules apply arrow status through the vendor's PushSupport and sensor.py imports
+primary_recording from the provider.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 from homeassistant.util import dt as dt_util
 
-from .data import CamHubConfigEntry
-from .devices import known_devices
+from .providers.angelcam.connection import AngelcamConnection
 from .providers.angelcam.health import (
     HEALTH_DAILY_REQUESTS,
     MIN_REFRESH_AGE,
     START_DELAY,
-    AngelcamHealth as ProviderHealth,
+    AngelcamHealth,
     primary_recording,
     refresh_age,
 )
@@ -36,24 +37,14 @@ __all__ = [
 ]
 
 
-class AngelcamHealth(ProviderHealth):
-    """The reader, given the registry's devices when it first needs them."""
-
-    def __init__(self, hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
-        """Nothing read yet."""
-        super().__init__()
-        self._hass = hass
-        self._entry = entry
-
-    def _restore_from_registry(self) -> dict[str, tuple[str, ...]]:
-        self.restore(known_devices(self._hass, self._entry))
-        return super()._restore_from_registry()
-
-
 @callback
 def async_apply_arrow_push(coordinator: CamHubCoordinator, message: PushMessage) -> bool:
     """Hand an arrow_status push to the entities now (the push channel calls this)."""
-    if coordinator.data is None or not coordinator.health.apply_push(message, dt_util.utcnow()):
+    connection = coordinator.connection
+    if not isinstance(connection, AngelcamConnection) or coordinator.data is None:
         return False
-    coordinator.async_push_data(coordinator.health.apply(coordinator.data))
+    health = connection.health
+    if not health.apply_push(message, dt_util.utcnow()):
+        return False
+    coordinator.async_push_data(health.apply(coordinator.data))
     return True
