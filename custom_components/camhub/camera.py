@@ -36,9 +36,12 @@ from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
 from .lib.sdp import is_complete, with_candidates
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
-from .providers.errors import NotSupportedError, ProviderError
+from .providers import AngelcamClient, OpenCameraClient
+from .providers.angelcam.client import CAMERA_OFFLINE_STATUS
+from .providers.errors import CameraOfflineError, NotSupportedError, ProviderError
 from .providers.model import Capability, StreamUrl
+from .providers.push import set_online
+from .stills import newest_frame_jpeg, placeholder_jpeg
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +55,10 @@ STREAM_URL_PROBE_INTERVAL = timedelta(minutes=1)
 STREAM_URL_RETRY = timedelta(minutes=1)
 # How long a trickled WebRTC offer waits for the browser's candidates.
 CANDIDATE_WINDOW = 2.0
+# An OpenCamera still is the newest frame of this much recording, ending this long ago
+# (the device cannot serve the future; a span of some seconds holds a key frame).
+STILL_RECORDING_SPAN = timedelta(seconds=4)
+STILL_RECORDING_DELAY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +88,11 @@ def _camera_entity(
 
 
 class SharedImage:
-    """A short-lived image cache; concurrent requests wait for one upstream fetch."""
+    """A short-lived image cache; concurrent requests wait for one upstream fetch.
+
+    A failed fetch is remembered as long as a picture would be (the vendor is not asked
+    again for every viewer), and the last picture known stays what is shown meanwhile.
+    """
 
     def __init__(self, ttl: timedelta) -> None:
         """Start empty."""
@@ -90,18 +101,33 @@ class SharedImage:
         self._image: bytes | None = None
         self._fetched_at: datetime | None = None
 
-    async def get(self, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The cached image while fresh, else a new one (fetched once for all waiters)."""
+    async def get(self, fetch: Callable[[], Awaitable[bytes]]) -> bytes | None:
+        """The cached image while fresh, else a new one (fetched once for all waiters).
+
+        None while no fetch ever gave a picture; a ProviderError from `fetch` reaches
+        the caller that fetched, the others get the last picture known.
+        """
         async with self._lock:
             now = dt_util.utcnow()
-            if (
-                self._image is None
-                or self._fetched_at is None
-                or now - self._fetched_at > self._ttl
-            ):
-                self._image = await fetch()
+            if self._fetched_at is None or now - self._fetched_at > self._ttl:
                 self._fetched_at = now
+                self._image = await fetch_keeping(fetch, self._image)
             return self._image
+
+
+async def fetch_keeping(fetch: Callable[[], Awaitable[bytes]], last: bytes | None) -> bytes | None:
+    """A new picture, or the last one known when the vendor has none.
+
+    Only CameraOfflineError is raised: the entity must say at once that the camera is offline.
+    """
+    try:
+        return await fetch()
+    except CameraOfflineError:
+        raise
+    except ProviderError as err:
+        # A missing picture is not an error worth a traceback; say why at debug level.
+        _LOGGER.debug("no new image: %s", err)
+        return last
 
 
 class CamHubCamera(CamHubCameraEntity, Camera):
@@ -167,17 +193,34 @@ class CamHubCamera(CamHubCameraEntity, Camera):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """A JPEG from the vendor (live or latest event), shared by concurrent viewers."""
-        client = self.coordinator.client
-        if not isinstance(client, AngelcamClient | NovaVMSClient):
-            # OpenCamera's API has no still image; the live view is WebRTC only.
-            return None
+        """A JPEG from the camera, shared by concurrent viewers; never a broken image.
+
+        The vendor's picture (live, latest event, or a frame of the newest recording),
+        else the last picture known, else a "no picture yet" placeholder.
+        """
         try:
-            return await self._image.get(lambda: client.async_camera_image(self.item_id))
-        except ProviderError as err:
-            # A missing picture is not an error worth a traceback; say why at debug level.
-            _LOGGER.debug("%s: no image: %s", self.entity_id, err)
-            return None
+            image = await self._image.get(self._async_fetch_image)
+        except CameraOfflineError as err:
+            _LOGGER.debug("%s: %s", self.entity_id, err)
+            self._async_went_offline()
+            image = None
+        return image if image is not None else placeholder_jpeg()
+
+    async def _async_fetch_image(self) -> bytes:
+        client = self.coordinator.client
+        if isinstance(client, OpenCameraClient):
+            # The device's API has no still: take the newest frame of what it just recorded.
+            end = dt_util.utcnow() - STILL_RECORDING_DELAY
+            video = await client.async_fetch_vod(end - STILL_RECORDING_SPAN, end)
+            return await self.hass.async_add_executor_job(newest_frame_jpeg, video)
+        return await client.async_camera_image(self.item_id)
+
+    @callback
+    def _async_went_offline(self) -> None:
+        """The vendor said the camera is offline: show it now, not at the next poll."""
+        changed = set_online(self.coordinator.data, (self.item_id,), online=False)
+        if changed is not None:
+            self.coordinator.async_push_data(*changed)
 
     # -- live view: HLS ---------------------------------------------------------------------
 
@@ -190,6 +233,13 @@ class CamHubCamera(CamHubCameraEntity, Camera):
 
     @raise_translated
     async def _async_stream_url(self) -> StreamUrl:
+        try:
+            return await self._async_fresh_stream_url()
+        except CameraOfflineError:
+            self._async_went_offline()
+            raise
+
+    async def _async_fresh_stream_url(self) -> StreamUrl:
         client = self.coordinator.client
         if not isinstance(client, AngelcamClient):
             raise NotSupportedError("only Angelcam cameras offer HLS or MJPEG")
@@ -272,6 +322,8 @@ class CamHubCamera(CamHubCameraEntity, Camera):
             # The vendor's error body is no picture: Home Assistant answers 502 instead.
             _LOGGER.debug("%s: MJPEG stream refused (%s)", self.entity_id, upstream.status)
             upstream.release()
+            if upstream.status == CAMERA_OFFLINE_STATUS:
+                self._async_went_offline()
             return None
 
         async def opened() -> ClientResponse:
