@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camhub.const import CONF_PUSH_SECRET, CONF_PUSH_TARGET_ID, CONF_WEBHOOK_ID
 from custom_components.camhub.diagnostics import async_get_config_entry_diagnostics
-from custom_components.camhub.push_vendor import ANGELCAM_MESSAGE_TYPES
+from custom_components.camhub.providers.angelcam.push import MESSAGE_TYPES as ANGELCAM_MESSAGE_TYPES
 from simulator.angelcam_webhooks import SIGNATURE_HEADER, sign
 from simulator.stack import SimulatorStack
 

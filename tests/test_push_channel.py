@@ -13,6 +13,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.cloud import CloudNotAvailable
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from hypothesis import given, settings, strategies as st
@@ -27,10 +28,10 @@ from custom_components.camhub.const import (
     CONF_WEBHOOK_ID,
     DOMAIN,
 )
-from custom_components.camhub.providers.model import CameraEvent, Vendor
+from custom_components.camhub.providers import provider_for
+from custom_components.camhub.providers.push import PushSupport
 from custom_components.camhub.providers.recent import RecentKeys
 from custom_components.camhub.push import RefusalLog
-from custom_components.camhub.push_apply import event_types, novavms_event_type
 from custom_components.camhub.push_vendor import (
     PushUnavailableError,
     async_remove_push,
@@ -79,9 +80,16 @@ async def test_no_reachable_url_raises_a_repair_until_one_is_set(
 
 
 def _entry(vendor: str, url: str) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN, data={CONF_VENDOR: vendor, "url": url, CONF_WEBHOOK_ID: "hook"}
-    )
+    data = {CONF_VENDOR: vendor, "url": url, CONF_WEBHOOK_ID: "hook"}
+    return MockConfigEntry(domain=DOMAIN, data=data | {"access_token": "t", "api_key": "k"})
+
+
+def _push(hass: HomeAssistant, entry: MockConfigEntry) -> PushSupport:
+    """The entry's push support, as its connection offers it."""
+    provider = provider_for(entry.data[CONF_VENDOR])
+    push = provider.connect(async_get_clientsession(hass), entry.data, None).push
+    assert push is not None
+    return push
 
 
 @pytest.mark.parametrize(
@@ -99,11 +107,11 @@ async def test_cloud_vendors_need_an_external_url_novavms_https(
     entry = _entry(vendor, "https://api.vendor.example/v1")
     if expected is None:
         with pytest.raises(PushUnavailableError) as caught:
-            await async_webhook_url(hass, entry)
+            await async_webhook_url(hass, entry, _push(hass, entry))
         assert caught.value.issue == "push_unreachable"
         assert caught.value.placeholders == {"scheme": "HTTPS"}
     else:
-        assert await async_webhook_url(hass, entry) == expected
+        assert await async_webhook_url(hass, entry, _push(hass, entry)) == expected
 
 
 async def test_cloudhook_is_used_when_cloud_is_connected_and_deleted_on_removal(
@@ -274,26 +282,12 @@ def test_recent_keys_forget_after_the_window_and_beyond_their_size() -> None:
     assert memory.known("c", later)
 
 
-@pytest.mark.parametrize(
-    ("kind", "tags", "expected"),
-    [
-        ("motion", (), "motion"),
-        ("ai_tag", ("person",), "person"),
-        ("ai_tag", ("dog", "vehicle"), "vehicle"),
-        ("ai_tag", ("dog",), "ai_tag"),
-        ("manual", (), "manual"),
-        ("line_crossing", (), "motion"),
-    ],
-)
-def test_novavms_event_types(kind: str, tags: tuple[str, ...], expected: str) -> None:
-    event = CameraEvent(kind=kind, occurred_at=dt_util.utcnow(), camera_id="c", tags=tags)
-    assert novavms_event_type(event) == expected
-    assert expected in event_types(Vendor.NOVAVMS)
-
-
-def test_only_push_vendors_have_event_types() -> None:
-    assert event_types(Vendor.OPENCAMERA) == ()
-    assert event_types(Vendor.ANGELCAM) == ("motion", "incident")
+async def test_a_vendor_without_push_gets_no_channel_and_no_event_entities(
+    hass: HomeAssistant, opencamera_entry: MockConfigEntry
+) -> None:
+    assert opencamera_entry.runtime_data.push is None
+    assert hass.states.async_entity_ids("event") == []
+    assert hass.states.async_entity_ids("camera") != []
 
 
 async def test_removal_carries_on_when_the_cloud_is_gone(

@@ -16,7 +16,6 @@ from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
 from .incident_images import async_forget_images, async_setup_incident_images
 from .playback import async_setup_proxy
-from .providers import AngelcamClient, NovaVMSClient
 from .push import PushChannel
 from .push_vendor import async_remove_push
 from .services import async_setup_services
@@ -66,14 +65,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
     # Devices first: entities added by platform listeners link to them via_device.
     sync_devices()
     entry.async_on_unload(coordinator.async_add_listener(sync_devices))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    if isinstance(client, AngelcamClient | NovaVMSClient):
+    if (support := connection.push) is not None:
         if CONF_WEBHOOK_ID not in entry.data:
             # Generated once: the vendor keeps delivering to it across restarts.
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_WEBHOOK_ID: webhook.async_generate_id()}
             )
-        entry.runtime_data.push = PushChannel(hass, entry, coordinator, client)
+        # Before the platforms: the event platform asks it for the vendor's event types.
+        entry.runtime_data.push = PushChannel(hass, entry, coordinator, support)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if entry.runtime_data.push is not None:
         entry.runtime_data.push.async_start()
     # Added last, and for options only: the push channel writes its state into the data.
     options = dict(entry.options)

@@ -40,7 +40,7 @@ from .providers import AngelcamClient, OpenCameraClient
 from .providers.angelcam.client import CAMERA_OFFLINE_STATUS
 from .providers.errors import CameraOfflineError, NotSupportedError, ProviderError
 from .providers.model import Capability, StreamUrl
-from .push_apply import with_online
+from .providers.push import set_online
 from .stills import newest_frame_jpeg, placeholder_jpeg
 
 _LOGGER = logging.getLogger(__name__)
@@ -218,9 +218,9 @@ class CamHubCamera(CamHubCameraEntity, Camera):
     @callback
     def _async_went_offline(self) -> None:
         """The vendor said the camera is offline: show it now, not at the next poll."""
-        changed = with_online(self.coordinator.data, (self.item_id,), online=False)
+        changed = set_online(self.coordinator.data, (self.item_id,), online=False)
         if changed is not None:
-            self.coordinator.async_push_data(changed)
+            self.coordinator.async_push_data(*changed)
 
     # -- live view: HLS ---------------------------------------------------------------------
 

@@ -8,13 +8,12 @@ from typing import Any
 from homeassistant.components.event import EventDeviceClass, EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
-from .providers.model import Camera, Vendor
-from .push_apply import camera_event_signal, event_types
+from .push_apply import camera_event_signal
 
 PARALLEL_UPDATES = 0
 
@@ -24,25 +23,29 @@ class CamHubEventDescription(CamHubCameraDescription, EventEntityDescription):
     """The per-camera event entity."""
 
 
-def _pushes_events(vendor: Vendor, _camera: Camera) -> bool:
-    return bool(event_types(vendor))
-
-
 EVENTS = CamHubEventDescription(
     key="events",
     translation_key="events",
     device_class=EventDeviceClass.MOTION,
-    supported=_pushes_events,
     # What a camera reported stays true while it is offline.
     available_offline=True,
 )
 
 
+def _event_types(entry: CamHubConfigEntry) -> tuple[str, ...]:
+    """The event types the entry's vendor pushes (none without a push channel)."""
+    push = entry.runtime_data.push
+    return push.support.event_types if push is not None else ()
+
+
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One event entity per camera of a vendor that pushes events."""
-    async_add_camera_entities(entry, async_add_entities, (EVENTS,), CamHubEventEntity)
+    if _event_types(entry):
+        async_add_camera_entities(entry, async_add_entities, (EVENTS,), CamHubEventEntity)
 
 
 class CamHubEventEntity(CamHubCameraEntity, EventEntity):
@@ -55,7 +58,7 @@ class CamHubEventEntity(CamHubCameraEntity, EventEntity):
     ) -> None:
         """The event types are the vendor's."""
         super().__init__(coordinator, item_id, description)
-        self._attr_event_types = list(event_types(coordinator.vendor))
+        self._attr_event_types = list(_event_types(coordinator.config_entry))
 
     async def async_added_to_hass(self) -> None:
         """Listen for this camera's events."""

@@ -34,8 +34,6 @@ from homeassistant.util.hass_dict import HassKey
 from .const import CONF_PUSH_SECRET, CONF_PUSH_TARGET_ID, CONF_WEBHOOK_ID, DOMAIN, PUSH_MAX_BODY
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
-from .providers import AngelcamClient, NovaVMSClient
-from .providers.angelcam.webhook import SIGNATURE_HEADER, verified_angelcam_push
 from .providers.errors import (
     AuthenticationError,
     ProtocolError,
@@ -45,8 +43,7 @@ from .providers.errors import (
     SignatureError,
 )
 from .providers.model import PushKind, PushMessage
-from .providers.novavms.webhook import NovaWebhookVerifier
-from .providers.recent import RecentKeys
+from .providers.push import PushSupport, PushVerifier
 from .push_apply import PushEffects
 from .push_vendor import (
     ISSUE_FAILING,
@@ -74,9 +71,8 @@ CATCH_UP_AFTER: Final = timedelta(seconds=10)
 # What a delivery that arrives during a registration attempt is told to wait for.
 PENDING_RETRY_AFTER: Final = REGISTER_BACKOFF[0]
 _READ_CHUNK: Final = 16 * 1024
-# Angelcam signatures are remembered longer than their 3-minute window: the same JWT twice
-# is a replay.
-TOKEN_MEMORY: Final = timedelta(minutes=5)
+# A status or arming message carries no id or time: one refused as a repeat may be the
+# state really going back (offline, online, offline), so the API is asked (debounced).
 _STATUS_KINDS: Final = frozenset({PushKind.CAMERA_STATUS, PushKind.ARROW_STATUS, PushKind.ARMING})
 
 
@@ -101,11 +97,10 @@ class RefusalLog:
 
 @dataclass(slots=True)
 class _Seen:
-    """Deliveries an entry accepted lately (per secret): its replay guards."""
+    """An entry's verifier for one secret: it holds the replay guard of what it accepted."""
 
     secret: str
-    nova: NovaWebhookVerifier
-    tokens: RecentKeys
+    verifier: PushVerifier
 
 
 DATA_SEEN: HassKey[dict[str, _Seen]] = HassKey(f"{DOMAIN}_push_seen")
@@ -133,20 +128,20 @@ class PushChannel:
         hass: HomeAssistant,
         entry: CamHubConfigEntry,
         coordinator: CamHubCoordinator,
-        client: AngelcamClient | NovaVMSClient,
+        support: PushSupport,
     ) -> None:
-        """Nothing registered until async_start."""
+        """Nothing registered until async_start; `support` is the vendor's side of push."""
         self.hass = hass
         self.entry = entry
         self.coordinator = coordinator
-        self.client = client
+        self.support = support
         self.webhook_id: str = entry.data[CONF_WEBHOOK_ID]
         # The URL the vendor delivers to, once it accepted it.
         self.url: str | None = None
         self.problem: PushUnavailableError | None = None
         self.accepted = 0
         self.refused = 0
-        self._effects = PushEffects(hass, coordinator)
+        self._effects = PushEffects(hass, coordinator, support)
         self._refusals = RefusalLog()
         # Cancels the pending retry of a registration that failed for a passing reason.
         self._retry: Callable[[], None] | None = None
@@ -243,7 +238,7 @@ class PushChannel:
     async def _async_register(self) -> None:
         try:
             target = await async_vendor_target(
-                self.hass, self.entry, self.client, then=math.ceil(self.coordinator.poll_cost)
+                self.hass, self.entry, self.support, then=math.ceil(self.coordinator.poll_cost)
             )
         except PushUnavailableError as problem:
             self.url, self.problem = None, problem
@@ -303,33 +298,20 @@ class PushChannel:
         secret = self.entry.data.get(CONF_PUSH_SECRET)
         if not secret:
             raise SignatureError("push is not set up yet")
-        seen = self._seen(secret)
-        if isinstance(self.client, AngelcamClient):
-            message = verified_angelcam_push(body, headers, secret, now=dt_util.utcnow())
-            token, now = headers[SIGNATURE_HEADER], dt_util.utcnow()
-            if seen.tokens.known(token, now):
-                self._repeated_status(message)
-                raise ReplayedDeliveryError("angelcam webhook: signature already used")
-            seen.tokens.remember(token, now)
-            return message
-        return seen.nova.verify(body, headers)
+        return self._seen(secret).verifier.verify(body, headers)
 
     def _seen(self, secret: str) -> _Seen:
         """What this entry received lately; kept across reloads, so a reload opens no replays."""
         store = self.hass.data.setdefault(DATA_SEEN, {})
         seen = store.get(self.entry.entry_id)
         if seen is None or seen.secret != secret:
-            nova = NovaWebhookVerifier(secret, now=dt_util.utcnow)
-            seen = store[self.entry.entry_id] = _Seen(secret, nova, RecentKeys(TOKEN_MEMORY))
+            verifier = self.support.verifier(secret, dt_util.utcnow)
+            seen = store[self.entry.entry_id] = _Seen(secret, verifier)
         return seen
 
-    def _repeated_status(self, message: PushMessage) -> None:
-        """A status or arming message repeated within a second carries the same token.
-
-        It may be a replay, or the state really went back (offline, online, offline): such
-        bodies carry no id or time. Only the API can tell; the refresh is debounced.
-        """
-        if message.kind in _STATUS_KINDS:
+    def _repeated(self, message: PushMessage | None) -> None:
+        """A repeated status message may be news (see _STATUS_KINDS): only the API can tell."""
+        if message is not None and message.kind in _STATUS_KINDS:
             self.entry.async_create_background_task(
                 self.hass, self.coordinator.async_request_refresh(), f"{DOMAIN} recheck"
             )
@@ -362,9 +344,10 @@ class PushChannel:
             return response
         try:
             message = self._verify(body, request.headers)
-        except ReplayedDeliveryError:
+        except ReplayedDeliveryError as err:
             # A retry of something done already: acknowledged, so the vendor stops.
             _LOGGER.debug("%s: repeated delivery ignored", self.entry.title)
+            self._repeated(err.message)
             return web.Response(status=HTTPStatus.OK)
         except SignatureError as err:
             return self._refuse(request, HTTPStatus.UNAUTHORIZED, str(err))

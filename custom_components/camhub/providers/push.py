@@ -45,7 +45,7 @@ class PushContext:
     instance: str
     data: Mapping[str, Any] = field(repr=False)
     options: Mapping[str, Any] = field(repr=False)
-    # Registration attempts so far (the backoff's position).
+    # Requests spent right after a first registration (the catch-up poll): room is kept.
     then: int = 0
 
 
@@ -141,3 +141,11 @@ def camera_named(snapshot: Snapshot, name: object) -> Camera | None:
     """The one camera called `name` (None when none or several are)."""
     found = [camera for camera in snapshot.cameras.values() if camera.name == name]
     return found[0] if len(found) == 1 else None
+
+
+def online_outcome(snapshot: Snapshot, ids: Iterable[str], online: bool | None) -> PushOutcome:
+    """A status push's outcome: these cameras online or offline (nothing when unknown)."""
+    changed = None if online is None else set_online(snapshot, ids, online)
+    if changed is None:
+        return PushOutcome()
+    return PushOutcome(snapshot=changed[0], devices=changed[1])

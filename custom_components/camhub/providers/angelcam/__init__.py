@@ -17,6 +17,7 @@ from ..model import Snapshot
 from ..polling import angelcam_min_interval, angelcam_poll_cost, slowed
 from .client import AngelcamClient
 from .connection import AngelcamConnection
+from .push import AngelcamPush
 
 KEY: Final = "angelcam"
 API_URL: Final = "https://api.angelcam.com/v1"
@@ -91,7 +92,9 @@ class AngelcamProvider(Provider):
             base_url=data.get(URL, API_URL),
             budget=budget,
         )
-        return AngelcamConnection(self, client)
+        connection = AngelcamConnection(self, client)
+        connection.push = AngelcamPush(client, connection.health, api_url=data.get(URL, API_URL))
+        return connection
 
     async def async_check(
         self, connection: Connection, data: Mapping[str, Any], *, reauth: bool

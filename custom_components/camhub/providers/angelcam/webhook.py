@@ -1,11 +1,11 @@
-"""Verify Angelcam webhook deliveries (JWT + body checksum + time window) and parse them."""
+"""Verify Angelcam webhook deliveries (JWT, body checksum, time window, replay) and parse them."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 import hashlib
 import hmac
 from typing import Final
@@ -14,14 +14,17 @@ import warnings
 import jwt
 
 from ..decode import Node, parse_body
-from ..errors import SignatureError
+from ..errors import ReplayedDeliveryError, SignatureError
 from ..model import PushKind, PushMessage, Vendor
+from ..recent import RecentKeys
 
 SIGNATURE_HEADER: Final = "X-Angelcam-Signature"
 # The guide leaves the algorithm unstated; the key is a shared string, so only HMAC makes sense.
 ALGORITHMS: Final = ("HS256", "HS512")
 # Clock skew we forgive on nbf/exp (Angelcam already allows -60 s / +120 s around iat).
 LEEWAY_SECONDS: Final = 30.0
+# Signatures are remembered longer than their 3-minute window: the same JWT twice is a replay.
+TOKEN_MEMORY: Final = timedelta(minutes=5)
 
 
 def checksum(body: bytes) -> str:
@@ -108,3 +111,32 @@ def verified_angelcam_push(
     """Verify then parse one delivery (SignatureError / ProtocolError on failure)."""
     verify_angelcam_signature(body, headers.get(SIGNATURE_HEADER), key, now=now)
     return parse_angelcam_webhook(body, now)
+
+
+class AngelcamVerifier:
+    """Checks deliveries signed with one method's key and remembers the signatures it saw."""
+
+    def __init__(self, key: str, clock: Callable[[], datetime]) -> None:
+        """Nothing seen yet; `clock` gives the time the windows are checked against."""
+        self._key = key
+        self._clock = clock
+        self._tokens = RecentKeys(TOKEN_MEMORY)
+
+    def __repr__(self) -> str:
+        return f"AngelcamVerifier(seen={len(self._tokens)})"
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> PushMessage:
+        """Verify then parse one delivery (SignatureError / ProtocolError / a replay).
+
+        A status or arming message repeated within a second carries the same token: it may
+        be a replay, or the state really went back (offline, online, offline), since such
+        bodies carry no id or time. The replay error carries the message so the caller can
+        ask the API.
+        """
+        now = self._clock()
+        message = verified_angelcam_push(body, headers, self._key, now=now)
+        token = headers[SIGNATURE_HEADER]
+        if self._tokens.known(token, now):
+            raise ReplayedDeliveryError("angelcam webhook: signature already used", message)
+        self._tokens.remember(token, now)
+        return message

@@ -16,6 +16,7 @@ from ..model import Snapshot
 from ..polling import NOVAVMS_INTERVAL, slowed
 from .client import NovaVMSClient
 from .connection import NovaVMSConnection
+from .push import NovaVMSPush
 
 KEY: Final = "novavms"
 # Options: the sites shown (none: all), and a webhook secret the user pasted for a key
@@ -69,7 +70,9 @@ class NovaVMSProvider(Provider):
     ) -> Connection:
         """A client on the key."""
         client = NovaVMSClient(session, api_key=data[API_KEY], base_url=data[URL], budget=budget)
-        return NovaVMSConnection(self, client)
+        connection = NovaVMSConnection(self, client)
+        connection.push = NovaVMSPush(client, api_url=data[URL])
+        return connection
 
     def interval(self, load: PollLoad) -> timedelta:
         """Every 30 s (slower while webhooks deliver)."""
