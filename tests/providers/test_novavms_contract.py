@@ -89,7 +89,7 @@ async def test_the_client_reads_every_operation_it_uses(mock: Mock) -> None:
         True,
         "online",
     )
-    assert (camera.site_id, camera.gateway_id, camera.model) == (SITE, GATEWAY, "onvif")
+    assert (camera.site_id, camera.gateway_id, camera.model) == (SITE, GATEWAY, "ONVIF camera")
     assert Capability.CLIP_TRIGGER in camera.capabilities
     detail = await client.async_fetch_camera(CAMERA)
     assert (detail.id, detail.active_tier) == (CAMERA, "main")
