@@ -46,7 +46,7 @@ def opencamera_address_snapshot(data: Mapping[str, Any], now: datetime) -> Snaps
         name=f"OpenCamera {account.account_id}",
         online=True,
         status="online",
-        capabilities=frozenset({Capability.LIVE_WEBRTC}),
+        capabilities=frozenset({Capability.LIVE_WEBRTC, Capability.VOD, Capability.DEVICE_INFO}),
     )
     return Snapshot(account=account, sites={}, cameras={camera.id: camera}, fetched_at=now)
 
