@@ -15,6 +15,7 @@ from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
 
 # Arrow client devices are named by MAC address (health.py reads it back after a restart).
+from .providers.interface import KnownDevice
 from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot, Vendor
 
 ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
@@ -70,6 +71,30 @@ def account_title(account: Account) -> str:
     vendor = VENDOR_NAMES[account.vendor]
     name = account.space_name or account.name
     return name if name.startswith(vendor) else f"{vendor} {name}"
+
+
+def known_devices(hass: HomeAssistant, entry: CamHubConfigEntry) -> list[KnownDevice]:
+    """The entry's devices in the registry, named by kind and item id (see identifier)."""
+    registry = dr.async_get(hass)
+    prefix = f"{entry.unique_id}:"
+    devices = dr.async_entries_for_config_entry(registry, entry.entry_id)
+    keys: dict[str, tuple[str, str]] = {
+        device.id: (kind, item_id)
+        for device in devices
+        for domain, value in device.identifiers
+        if domain == DOMAIN and value.startswith(prefix)
+        for kind, _, item_id in [value[len(prefix) :].partition(":")]
+    }
+    return [
+        KnownDevice(
+            kind=keys[device.id][0],
+            item_id=keys[device.id][1],
+            name=device.name,
+            parent=keys.get(device.via_device_id or ""),
+        )
+        for device in devices
+        if device.id in keys
+    ]
 
 
 def configuration_url(entry: CamHubConfigEntry) -> str:

@@ -81,6 +81,8 @@ class AngelcamClient:
     """One Angelcam user in one space; every request carries X-Space-Id."""
 
     vendor: Final = Vendor.ANGELCAM
+    # The shortest recording started on demand (CloudRecordings).
+    min_record_seconds: Final = RECORD_MIN_SECONDS
 
     def __init__(
         self,
