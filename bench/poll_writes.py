@@ -21,7 +21,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from bench.ha_harness import WriteCounter, grown_entries, running_hass
-from custom_components.camhub.client import BUDGETS, account_key
+from custom_components.camhub.connection import BUDGETS, account_key
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.coordinator import CamHubCoordinator
 from custom_components.camhub.providers.budget import DAY, MINUTE, Limit, RequestBudget

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 from homeassistant.components import webhook
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .client import create_client
+from .connection import client_of, create_connection
 from .const import CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
@@ -18,14 +16,11 @@ from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
 from .incident_images import async_forget_images, async_setup_incident_images
 from .playback import async_setup_proxy
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
-from .providers.errors import ProviderError
+from .providers import AngelcamClient, NovaVMSClient
 from .push import PushChannel
 from .push_vendor import async_remove_push
 from .services import async_setup_services
 from .thumbnails import async_setup_thumbnails
-
-_LOGGER = logging.getLogger(__name__)
 
 PLATFORMS: list[Platform] = [
     Platform.ALARM_CONTROL_PANEL,
@@ -52,10 +47,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
     """Connect to the vendor, poll once, create devices, the entities, then the push channel."""
-    client = create_client(hass, entry.data)
+    connection = create_connection(hass, entry.data)
+    client = client_of(connection)
     coordinator = CamHubCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
-    entry.runtime_data = CamHubData(client=client, coordinator=coordinator)
+    entry.runtime_data = CamHubData(
+        provider=connection.provider,
+        connection=connection,
+        client=client,
+        coordinator=coordinator,
+    )
 
     @callback
     def sync_devices() -> None:
@@ -90,13 +91,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> b
     """Unload the platforms; listeners and timers go with the entry's unload callbacks."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     async_forget_images(hass, entry.entry_id)
-    client = entry.runtime_data.client
-    if unloaded and isinstance(client, OpenCameraClient):
-        # The device keeps a session per login; end ours instead of letting it linger.
-        try:
-            await client.async_logout()
-        except ProviderError as err:
-            _LOGGER.debug("OpenCamera logout failed: %s", err)
+    if unloaded:
+        await entry.runtime_data.connection.async_close()
     return unloaded
 
 

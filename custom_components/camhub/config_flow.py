@@ -34,7 +34,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .client import create_client, opencamera_address_account
+from .connection import create_client
 from .const import (
     ANGELCAM_API_URL,
     CONF_LOCATIONS,
@@ -67,6 +67,7 @@ from .providers.errors import (
     RequestRejectedError,
 )
 from .providers.model import Account, Space, Vendor
+from .providers.opencamera.connection import address_account as opencamera_address_account
 from .providers.polling import default_interval, minimum_interval
 from .schema import vol
 

@@ -14,7 +14,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .client import entries_sharing_account, opencamera_address_snapshot
+from .connection import entries_sharing_account
 from .const import CONF_LOCATIONS, CONF_SCAN_INTERVAL, CONF_SITES, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
@@ -32,6 +32,7 @@ from .providers.errors import (
 )
 from .providers.model import Incident, Snapshot, Vendor
 from .providers.motion import MotionTracker
+from .providers.opencamera.connection import address_snapshot as opencamera_address_snapshot
 from .providers.polling import angelcam_poll_cost, default_interval, minimum_interval
 
 type DeviceKey = tuple[str, str]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
-from .providers import ProviderClient
+from .providers import Connection, Provider, ProviderClient
 
 if TYPE_CHECKING:
     from .coordinator import CamHubCoordinator
@@ -16,8 +16,11 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class CamHubData:
-    """What a loaded entry holds: its client, the coordinator fed by it, its push channel."""
+    """What a loaded entry holds: its vendor, connection, coordinator and push channel."""
 
+    provider: Provider
+    connection: Connection
+    # The connection's vendor client, until every module talks to the connection.
     client: ProviderClient
     coordinator: CamHubCoordinator
     # Angelcam and NovaVMS push over a webhook; OpenCamera devices do not.

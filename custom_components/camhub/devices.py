@@ -5,20 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .client import opencamera_url
 from .const import CONF_VENDOR, DOMAIN
 from .data import CamHubConfigEntry
 from .exceptions import VENDOR_NAMES
 
 # Arrow client devices are named by MAC address (health.py reads it back after a restart).
+from .providers import provider_for
 from .providers.interface import KnownDevice
 from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot, Vendor
-
-ANGELCAM_DASHBOARD = "https://my.angelcam.com/"
 
 type Identifier = tuple[str, str]
 
@@ -97,14 +94,9 @@ def known_devices(hass: HomeAssistant, entry: CamHubConfigEntry) -> list[KnownDe
     ]
 
 
-def configuration_url(entry: CamHubConfigEntry) -> str:
+def configuration_url(entry: CamHubConfigEntry) -> str | None:
     """Where the user manages this account or device."""
-    vendor = Vendor(entry.data[CONF_VENDOR])
-    if vendor is Vendor.ANGELCAM:
-        return ANGELCAM_DASHBOARD
-    if vendor is Vendor.NOVAVMS:
-        return str(entry.data[CONF_URL])
-    return opencamera_url(entry.data)
+    return provider_for(entry.data[CONF_VENDOR]).configuration_url(entry.data)
 
 
 def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[DeviceSpec]:

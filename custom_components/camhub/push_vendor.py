@@ -22,7 +22,7 @@ from homeassistant.helpers import instance_id, issue_registry as ir
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 from homeassistant.util.network import is_ip_address, is_loopback
 
-from .client import create_client
+from .connection import create_client
 from .const import (
     ANGELCAM_API_URL,
     CONF_CLOUDHOOK_URL,
