@@ -8,11 +8,12 @@ from typing import Any
 from homeassistant.components.event import EventDeviceClass, EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
+from .providers.interface import Connection
 from .providers.model import Camera, Vendor
 from .push_apply import camera_event_signal, event_types
 
@@ -24,8 +25,8 @@ class CamHubEventDescription(CamHubCameraDescription, EventEntityDescription):
     """The per-camera event entity."""
 
 
-def _pushes_events(vendor: Vendor, _camera: Camera) -> bool:
-    return bool(event_types(vendor))
+def _pushes_events(connection: Connection, _camera: Camera) -> bool:
+    return bool(event_types(Vendor(connection.provider.key)))
 
 
 EVENTS = CamHubEventDescription(
@@ -39,7 +40,9 @@ EVENTS = CamHubEventDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """One event entity per camera of a vendor that pushes events."""
     async_add_camera_entities(entry, async_add_entities, (EVENTS,), CamHubEventEntity)

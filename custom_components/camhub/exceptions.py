@@ -37,9 +37,9 @@ def flow_error_key(err: ProviderError) -> str:
             return "unknown"
 
 
-def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
+def translated_error(err: ProviderError, vendor_name: str) -> HomeAssistantError:
     """Return the translated error an action raises for a provider error."""
-    placeholders = {"vendor": VENDOR_NAMES[vendor]}
+    placeholders = {"vendor": vendor_name}
     key = "action_failed"
     cls: type[HomeAssistantError] = HomeAssistantError
     match err:
@@ -69,7 +69,7 @@ VENDOR_NAMES: dict[str, str] = {
 
 class _HasVendor(Protocol):
     @property
-    def vendor(self) -> Vendor: ...
+    def vendor_name(self) -> str: ...
 
 
 def raise_translated[S: _HasVendor, **P, R](
@@ -82,6 +82,6 @@ def raise_translated[S: _HasVendor, **P, R](
         try:
             return await func(self, *args, **kwargs)
         except ProviderError as err:
-            raise translated_error(err, self.vendor) from err
+            raise translated_error(err, self.vendor_name) from err
 
     return wrapper
