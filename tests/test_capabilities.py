@@ -1,7 +1,9 @@
-"""Capabilities decide the entities: each vendor's entity set over the demo stack, as before.
+"""Capabilities and features decide the entities: each vendor's entity set, as before.
 
 The expected sets were read from the registry before entities asked capabilities instead of
-the vendor; an entity appearing or going missing on any vendor fails here.
+the vendor; an entity appearing or going missing on any vendor fails here. The contract:
+every capability a camera or site carries has the feature that serves it. These replace the
+guards of tests/test_vendor_guards.py: an entity of another vendor is now never built.
 """
 
 from __future__ import annotations
@@ -11,12 +13,38 @@ import re
 from typing import Final
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_platform, entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.camhub.camera import CamHubCamera, CamHubWebRTCCamera
+from custom_components.camhub.const import DOMAIN
+from custom_components.camhub.offered import offered
+from custom_components.camhub.providers.errors import NotSupportedError
+from custom_components.camhub.providers.interface import Connection
+from custom_components.camhub.providers.model import Capability
 from simulator.stack import SimulatorStack
 
 from .conftest import async_add_entry, opencamera_data
+
+# The connection feature serving each capability (None: the snapshot carries it all).
+FEATURE_OF: Final[dict[Capability, str | None]] = {
+    Capability.LIVE_HLS: "live",
+    Capability.LIVE_MJPEG: "live",
+    Capability.LIVE_WEBRTC: "webrtc",
+    Capability.SNAPSHOT: "images",
+    Capability.RECORDINGS: "recordings",
+    Capability.CLIPS: "recordings",
+    Capability.CLIP_TRIGGER: "clip_trigger",
+    Capability.ARMING: "arming",
+    Capability.EVENTS: "events",
+    Capability.FIRMWARE: "firmware",
+    Capability.VOD: "vod",
+    Capability.EVENT_MEDIA: "events",
+    Capability.DEVICE_INFO: None,
+    Capability.STATUS_DETAIL: None,
+    Capability.ARMING_SCHEDULE: None,
+}
 
 # Entry name -> "<platform>.<description key>" -> names of the devices that have it.
 # opencamera1 answers no /device (opencamd): it is named by its address.
@@ -110,15 +138,77 @@ def entity_sets(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, tuple[
     return {key: tuple(sorted(names)) for key, names in found.items()}
 
 
-async def test_entity_sets_per_vendor(
+@pytest.fixture
+async def entries(
     hass: HomeAssistant,
     stack: SimulatorStack,
     angelcam_entry: MockConfigEntry,
     novavms_entry: MockConfigEntry,
-) -> None:
-    entries = {"angelcam": angelcam_entry, "novavms": novavms_entry}
+) -> dict[str, MockConfigEntry]:
+    """One entry of each vendor, and every OpenCamera device of the demo, set up."""
+    found = {"angelcam": angelcam_entry, "novavms": novavms_entry}
     for index, device in enumerate(stack.credentials()["opencamera"]["devices"]):
-        entries[f"opencamera{index}"] = await async_add_entry(
+        found[f"opencamera{index}"] = await async_add_entry(
             hass, opencamera_data(stack, index), f"opencamera:{device['uuid']}"
         )
+    return found
+
+
+async def test_entity_sets_per_vendor(
+    hass: HomeAssistant, entries: dict[str, MockConfigEntry]
+) -> None:
     assert {name: entity_sets(hass, entry) for name, entry in entries.items()} == EXPECTED
+    # No NovaVMS site is an alarm panel, no Angelcam camera takes a clip trigger.
+    assert not any(key.startswith("alarm_control_panel.") for key in EXPECTED["novavms"])
+    assert "button.trigger_clip" not in EXPECTED["angelcam"]
+
+
+def test_every_capability_names_its_feature() -> None:
+    assert set(FEATURE_OF) == set(Capability)
+
+
+def _missing(connection: Connection, capabilities: frozenset[Capability]) -> set[Capability]:
+    return {
+        capability
+        for capability in capabilities
+        if (feature := FEATURE_OF[capability]) is not None and getattr(connection, feature) is None
+    }
+
+
+async def test_each_capability_has_its_feature(entries: dict[str, MockConfigEntry]) -> None:
+    carried: set[Capability] = set()
+    for name, entry in entries.items():
+        connection = entry.runtime_data.connection
+        snapshot = entry.runtime_data.coordinator.data
+        for item in (*snapshot.cameras.values(), *snapshot.sites.values()):
+            carried |= item.capabilities
+            assert not _missing(connection, item.capabilities), (name, item.id)
+    # The demo stack shows every capability there is, so the contract covers them all.
+    assert carried == set(Capability)
+
+
+async def test_only_webrtc_cameras_negotiate(
+    hass: HomeAssistant, entries: dict[str, MockConfigEntry]
+) -> None:
+    cameras: dict[str, CamHubCamera] = {}
+    for platform in entity_platform.async_get_platforms(hass, DOMAIN):
+        if platform.domain == "camera":
+            cameras.update(
+                (entity_id, entity)
+                for entity_id, entity in platform.entities.items()
+                if isinstance(entity, CamHubCamera)
+            )
+    for name, entry in entries.items():
+        live_webrtc = entry.runtime_data.connection.webrtc is not None
+        mine = [c for c in cameras.values() if c.coordinator.config_entry is entry]
+        assert mine, name
+        # An Angelcam or NovaVMS camera is never a WebRTC camera; OpenCamera devices are.
+        assert all(isinstance(c, CamHubWebRTCCamera) is live_webrtc for c in mine), name
+        assert live_webrtc is name.startswith("opencamera")
+
+
+def test_offered_refuses_a_missing_feature() -> None:
+    with pytest.raises(NotSupportedError, match="no arming"):
+        offered(None, "arming")
+    feature = object()
+    assert offered(feature, "arming") is feature
