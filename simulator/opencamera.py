@@ -100,6 +100,21 @@ def _loopback_addresses(use_ipv4: bool, use_ipv6: bool) -> list[str]:
     return ["127.0.0.1"] if use_ipv4 else []
 
 
+def without_end_of_candidates(offer: RTCSessionDescription) -> RTCSessionDescription:
+    """The offer without its ``a=end-of-candidates`` marks.
+
+    A browser offers mDNS host candidates (``<uuid>.local``), which cannot be resolved here.
+    At end-of-candidates aioice drops every ICE component that has no resolved remote
+    candidate, and as the answerer it has not gathered yet: the answer would carry no
+    candidate at all (``c=IN IP4 0.0.0.0``) and ICE would never start. A real device keeps
+    its own candidates and learns the browser's address from its connectivity checks
+    (peer-reflexive candidates); without the mark aioice does the same.
+    """
+    lines = offer.sdp.splitlines(keepends=True)
+    kept = "".join(line for line in lines if line.strip() != "a=end-of-candidates")
+    return RTCSessionDescription(sdp=kept, type=offer.type)
+
+
 ERRORS: Final[dict[int, type[web.HTTPException]]] = {
     400: web.HTTPBadRequest,
     401: web.HTTPUnauthorized,
@@ -231,7 +246,7 @@ class OpenCameraState:
                 task.add_done_callback(self._closing.discard)
 
         with loopback_ice():
-            await peer.setRemoteDescription(offer)
+            await peer.setRemoteDescription(without_end_of_candidates(offer))
         kinds = {t.kind for t in peer.getTransceivers()}
         if "video" in kinds:
             peer.addTrack(media.ClockVideoTrack(self.name, now=self.now))

@@ -6,8 +6,11 @@ import asyncio
 import base64
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from functools import partial
+import io
 import json
 import logging
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
@@ -17,17 +20,21 @@ from homeassistant.components.camera import (
     async_get_stream_source,
 )
 from homeassistant.components.stream import Stream
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_component import EntityComponent
 from homeassistant.setup import async_setup_component
+from PIL import Image, ImageStat
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
+from custom_components.camhub import camera as camera_module
 from custom_components.camhub.camera import CamHubCamera
 from custom_components.camhub.const import CONF_STREAM_FORMAT, DOMAIN
+from custom_components.camhub.stills import placeholder_jpeg
 from simulator.angelcam_live import StreamTokens, TokenState
 from simulator.stack import SimulatorStack
 
@@ -38,6 +45,9 @@ OPENCAMERA = "camera.opencamera_a57f27c9"
 LOOPBACK_CANDIDATE = "candidate:1 1 udp 2130706431 127.0.0.1 50000 typ host"
 LIVE_SESSION = "/api/v1/media/live/session"
 FRONT_DOOR_PLAYLIST = "/stream/1/playlist.m3u8"
+
+# What Chromium sends through Home Assistant's frontend: a trickled offer, mDNS candidates.
+CHROMIUM = json.loads((Path(__file__).parent / "specs" / "chromium_webrtc_offer.json").read_text())
 
 type OpenStream = Callable[[str], Awaitable[Stream]]
 
@@ -132,33 +142,74 @@ async def spec_token_entry(
 # -- stills -----------------------------------------------------------------------------------
 
 
+async def _shared_and_cached(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entity_id: str, upstream: Callable[[], int]
+) -> bytes:
+    """Concurrent viewers share one fetch (`upstream` counts them), kept 10 s; the picture."""
+    fetched = upstream
+    images = await asyncio.gather(*(async_get_image(hass, entity_id) for _ in range(4)))
+    assert fetched() == 1
+    content = images[0].content
+    assert content.startswith(JPEG_START)
+    assert {image.content for image in images} == {content}
+    await async_get_image(hass, entity_id)
+    assert fetched() == 1  # still inside the short cache
+    freezer.tick(timedelta(seconds=11))
+    assert (await async_get_image(hass, entity_id)).content.startswith(JPEG_START)
+    assert fetched() == 2
+    return content
+
+
 async def test_concurrent_snapshots_share_one_fetch(
     hass: HomeAssistant,
     stack: SimulatorStack,
     angelcam_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    def fetched() -> int:
-        return stack.log.count(vendor="angelcam", path_prefix="/stream/1/snapshot.jpg")
-
-    images = await asyncio.gather(*(async_get_image(hass, "camera.front_door") for _ in range(4)))
-    assert all(image.content.startswith(JPEG_START) for image in images)
-    assert fetched() == 1
-    await async_get_image(hass, "camera.front_door")
-    assert fetched() == 1  # still inside the short cache
-    freezer.tick(timedelta(seconds=11))
-    await async_get_image(hass, "camera.front_door")
-    assert fetched() == 2
+    snapshots = partial(stack.log.count, vendor="angelcam", path_prefix="/stream/1/snapshot.jpg")
+    await _shared_and_cached(hass, freezer, "camera.front_door", snapshots)
 
 
-async def test_snapshot_failure_is_no_image(
-    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+async def test_snapshot_failure_shows_the_last_picture_known(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    def fetched() -> int:
+        return stack.log.count(vendor="angelcam", path_prefix="/stream/2/snapshot.jpg")
+
+    first = (await async_get_image(hass, "camera.backyard")).content
+    assert first.startswith(JPEG_START)
+    assert first != placeholder_jpeg()
     stack.angelcam.faults.add("status5xx", path_prefix="/stream/2/")
-    with pytest.raises(HomeAssistantError):
-        await async_get_image(hass, "camera.backyard")
+    freezer.tick(timedelta(seconds=11))
+    # The vendor fails: the card keeps the picture it had, not a broken image.
+    assert (await async_get_image(hass, "camera.backyard")).content == first
+    assert fetched() == 2
+    # The failure is cached like a picture: viewers do not hammer a failing vendor.
+    assert (await async_get_image(hass, "camera.backyard")).content == first
+    assert fetched() == 2
+    assert hass.states.get("camera.backyard").state != STATE_UNAVAILABLE
     # Other cameras are not affected.
     assert (await async_get_image(hass, "camera.front_door")).content.startswith(JPEG_START)
+
+
+async def test_camera_without_any_picture_shows_the_placeholder(
+    hass: HomeAssistant, stack: SimulatorStack, novavms_entry: MockConfigEntry
+) -> None:
+    yard = next(c for c in stack.novavms.state.cameras.values() if c.name == "Yard")
+    assert not [e for e in stack.novavms.state.events.values() if e.camera_id == yard.id]
+    before = stack.log.count(vendor="novavms")
+    # No event yet, so NovaVMS has no picture of this camera: a real JPEG says so.
+    images = await asyncio.gather(*(async_get_image(hass, "camera.yard") for _ in range(3)))
+    assert {image.content for image in images} == {placeholder_jpeg()}
+    assert images[0].content_type == "image/jpeg"
+    picture = Image.open(io.BytesIO(placeholder_jpeg()))
+    assert picture.size == (640, 360)
+    assert ImageStat.Stat(picture.convert("L")).stddev[0] > 10  # a picture, not a flat colour
+    # Three viewers, one look at the events (not one each).
+    assert stack.log.count(vendor="novavms") - before == 1
 
 
 async def test_novavms_image_is_latest_event_snapshot(
@@ -168,6 +219,97 @@ async def test_novavms_image_is_latest_event_snapshot(
     stack.novavms.state.fire_event(lobby.id, "motion")
     image = await async_get_image(hass, "camera.lobby")
     assert image.content.startswith(JPEG_START)
+    assert image.content != placeholder_jpeg()
+
+
+async def test_opencamera_still_is_the_newest_recorded_frame(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    opencamera_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    # One recording fetched for every viewer, like any other still.
+    recordings = partial(stack.log.count, vendor="opencamera", path_prefix="/api/v1/media/vod/")
+    content = await _shared_and_cached(hass, freezer, OPENCAMERA, recordings)
+    assert content != placeholder_jpeg()
+    picture = Image.open(io.BytesIO(content))
+    assert picture.format == "JPEG"
+    # The simulated device records 320x180 pictures of its name and clock.
+    assert picture.size == (320, 180)
+    assert ImageStat.Stat(picture.convert("L")).stddev[0] > 5
+    # The camera.snapshot action works for it (it failed while the device had no still).
+    path = str(tmp_path / "opencamera.jpg")
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    await hass.services.async_call(
+        "camera", "snapshot", {"entity_id": OPENCAMERA, "filename": path}, blocking=True
+    )
+    written = await hass.async_add_executor_job(Path(path).read_bytes)
+    assert written.startswith(JPEG_START)
+
+
+async def test_opencamera_without_recordings_shows_the_placeholder(
+    hass: HomeAssistant, stack: SimulatorStack, opencamera_entry: MockConfigEntry
+) -> None:
+    stack.opencamera.state.unsupported = {"downloadVideos"}
+    assert (await async_get_image(hass, OPENCAMERA)).content == placeholder_jpeg()
+    assert stack.log.count(vendor="opencamera", path_prefix="/api/v1/media/vod/") == 1
+
+
+def _polls(stack: SimulatorStack) -> int:
+    """Angelcam API requests (what a poll costs); stream-server media is not among them."""
+    return sum(1 for r in stack.log.select("angelcam") if r.path.startswith("/v1/"))
+
+
+def _went_offline(hass: HomeAssistant, name: str) -> None:
+    """The camera and its Online sensor say offline at once (no poll was needed)."""
+    assert hass.states.get(f"camera.{name}").state == STATE_UNAVAILABLE
+    assert hass.states.get(f"binary_sensor.{name}_online").state == STATE_OFF
+
+
+async def test_snapshot_of_offline_camera_turns_it_offline_at_once(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    assert hass.states.get("binary_sensor.backyard_online").state == STATE_ON
+    stack.angelcam.state.set_camera_online(2, online=False)
+    polls = _polls(stack)
+    # The stream server answers 502 "Camera is offline." for the snapshot.
+    image = await _camera(hass, "camera.backyard").async_camera_image()
+    await hass.async_block_till_done()
+    assert image == placeholder_jpeg()
+    assert _polls(stack) == polls
+    assert stack.log.count(vendor="angelcam", path_prefix="/stream/2/snapshot.jpg", status=502)
+    _went_offline(hass, "backyard")
+    # Only that camera.
+    assert hass.states.get("camera.front_door").state != STATE_UNAVAILABLE
+
+
+async def test_stream_of_offline_camera_turns_it_offline_at_once(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    stack.angelcam.state.set_camera_online(1, online=False)
+    polls = _polls(stack)
+    with pytest.raises(HomeAssistantError) as caught:
+        await _camera(hass, "camera.front_door").stream_source()
+    assert caught.value.translation_key == "camera_offline"
+    await hass.async_block_till_done()
+    _went_offline(hass, "front_door")
+    # The stream URL comes with the camera (one API request), no poll of the account.
+    assert _polls(stack) - polls <= 1
+
+
+async def test_mjpeg_of_offline_camera_turns_it_offline_at_once(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+) -> None:
+    client = await hass_client()
+    stack.angelcam.state.set_camera_online(3, online=False)
+    response = await client.get("/api/camera_proxy_stream/camera.living_room")
+    assert response.status == 502
+    await hass.async_block_till_done()
+    _went_offline(hass, "living_room")
 
 
 async def test_camera_the_vendor_drops_is_removed(
@@ -361,8 +503,6 @@ async def test_opencamera_webrtc_offer(
     peer: RTCPeerConnection,
 ) -> None:
     assert await async_get_stream_source(hass, OPENCAMERA) is None
-    with pytest.raises(HomeAssistantError):
-        await async_get_image(hass, OPENCAMERA)
     await ws.send_json_auto_id({"type": "camera/webrtc/get_client_config", "entity_id": OPENCAMERA})
     config = await ws.receive_json()
     assert config["success"]
@@ -497,3 +637,29 @@ async def test_offer_waiting_for_candidates_is_dropped_on_unload(
     # The candidate window closes after the entity went: the device never sees the offer.
     await _tick(hass, freezer, timedelta(seconds=3))
     assert stack.log.count(vendor="opencamera", path_prefix=LIVE_SESSION) == 0
+
+
+async def test_browser_offer_gets_an_answer_the_browser_can_connect_to(
+    hass: HomeAssistant,
+    ws: Any,
+    stack: SimulatorStack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Chromium's own offer, not one from our aiortc peer (which agrees with the device).
+
+    Its candidates are mDNS names the device cannot resolve, and its frontend never sends
+    the end of candidates. The answer must still carry the device's candidates: without
+    them the browser has nowhere to send its checks and ICE never leaves "new".
+    """
+    # The device resolves mDNS names with a timeout of its own, which a frozen clock would
+    # never let pass: the window closes for real, only sooner.
+    monkeypatch.setattr(camera_module, "CANDIDATE_WINDOW", 0.05)
+    session_id = await _offer(ws, CHROMIUM["offer"])
+    for candidate in CHROMIUM["candidates"]:
+        await _candidate(ws, session_id, candidate)
+    answer = (await ws.receive_json(timeout=30))["event"]
+    assert answer["type"] == "answer"
+    sdp = answer["answer"]
+    assert "\r\na=candidate:" in sdp
+    assert "c=IN IP4 0.0.0.0" not in sdp
+    assert stack.log.count(vendor="opencamera", path_prefix=LIVE_SESSION) == 1

@@ -1,10 +1,10 @@
-"""Camera entities: snapshots, Angelcam HLS with expiring URLs, OpenCamera WebRTC, MJPEG."""
+"""Camera entities: stills, HLS with expiring URLs, MJPEG, and WebRTC negotiated with the device."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from http import HTTPStatus
@@ -18,14 +18,13 @@ from homeassistant.components.camera import (  # type: ignore[attr-defined,unuse
 )
 from homeassistant.components.camera.webrtc import (
     WebRTCAnswer,
-    WebRTCClientConfiguration,
     WebRTCError,
     WebRTCSendMessage,
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_web, async_get_clientsession
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from webrtc_models import RTCIceCandidateInit
@@ -36,9 +35,11 @@ from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
 from .lib.sdp import is_complete, with_candidates
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient
-from .providers.errors import NotSupportedError, ProviderError
+from .offered import offered
+from .providers.errors import CameraOfflineError, ProviderError
 from .providers.model import Capability, StreamUrl
+from .providers.push import set_online
+from .stills import newest_frame_jpeg, placeholder_jpeg
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +53,10 @@ STREAM_URL_PROBE_INTERVAL = timedelta(minutes=1)
 STREAM_URL_RETRY = timedelta(minutes=1)
 # How long a trickled WebRTC offer waits for the browser's candidates.
 CANDIDATE_WINDOW = 2.0
+# An OpenCamera still is the newest frame of this much recording, ending this long ago
+# (the device cannot serve the future; a span of some seconds holds a key frame).
+STILL_RECORDING_SPAN = timedelta(seconds=4)
+STILL_RECORDING_DELAY = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +70,9 @@ CAMERAS: tuple[CamHubCameraEntityDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera entity per camera, now and as cameras appear."""
     async_add_camera_entities(entry, async_add_entities, CAMERAS, _camera_entity)
@@ -81,7 +88,11 @@ def _camera_entity(
 
 
 class SharedImage:
-    """A short-lived image cache; concurrent requests wait for one upstream fetch."""
+    """A short-lived image cache; concurrent requests wait for one upstream fetch.
+
+    A failed fetch is remembered as long as a picture would be (the vendor is not asked
+    again for every viewer), and the last picture known stays what is shown meanwhile.
+    """
 
     def __init__(self, ttl: timedelta) -> None:
         """Start empty."""
@@ -90,18 +101,33 @@ class SharedImage:
         self._image: bytes | None = None
         self._fetched_at: datetime | None = None
 
-    async def get(self, fetch: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The cached image while fresh, else a new one (fetched once for all waiters)."""
+    async def get(self, fetch: Callable[[], Awaitable[bytes]]) -> bytes | None:
+        """The cached image while fresh, else a new one (fetched once for all waiters).
+
+        None while no fetch ever gave a picture; a ProviderError from `fetch` reaches
+        the caller that fetched, the others get the last picture known.
+        """
         async with self._lock:
             now = dt_util.utcnow()
-            if (
-                self._image is None
-                or self._fetched_at is None
-                or now - self._fetched_at > self._ttl
-            ):
-                self._image = await fetch()
+            if self._fetched_at is None or now - self._fetched_at > self._ttl:
                 self._fetched_at = now
+                self._image = await fetch_keeping(fetch, self._image)
             return self._image
+
+
+async def fetch_keeping(fetch: Callable[[], Awaitable[bytes]], last: bytes | None) -> bytes | None:
+    """A new picture, or the last one known when the vendor has none.
+
+    Only CameraOfflineError is raised: the entity must say at once that the camera is offline.
+    """
+    try:
+        return await fetch()
+    except CameraOfflineError:
+        raise
+    except ProviderError as err:
+        # A missing picture is not an error worth a traceback; say why at debug level.
+        _LOGGER.debug("no new image: %s", err)
+        return last
 
 
 class CamHubCamera(CamHubCameraEntity, Camera):
@@ -167,17 +193,35 @@ class CamHubCamera(CamHubCameraEntity, Camera):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """A JPEG from the vendor (live or latest event), shared by concurrent viewers."""
-        client = self.coordinator.client
-        if not isinstance(client, AngelcamClient | NovaVMSClient):
-            # OpenCamera's API has no still image; the live view is WebRTC only.
-            return None
+        """A JPEG from the camera, shared by concurrent viewers; never a broken image.
+
+        The vendor's picture (live, latest event, or a frame of the newest recording),
+        else the last picture known, else a "no picture yet" placeholder.
+        """
         try:
-            return await self._image.get(lambda: client.async_camera_image(self.item_id))
-        except ProviderError as err:
-            # A missing picture is not an error worth a traceback; say why at debug level.
-            _LOGGER.debug("%s: no image: %s", self.entity_id, err)
-            return None
+            image = await self._image.get(self._async_fetch_image)
+        except CameraOfflineError as err:
+            _LOGGER.debug("%s: %s", self.entity_id, err)
+            self._async_went_offline()
+            image = None
+        return image if image is not None else placeholder_jpeg()
+
+    async def _async_fetch_image(self) -> bytes:
+        connection = self.connection
+        if connection.images is not None:
+            return await connection.images.async_camera_image(self.item_id)
+        # A device whose API has no still: the newest frame of what it just recorded.
+        vod = offered(connection.vod, "still image")
+        end = dt_util.utcnow() - STILL_RECORDING_DELAY
+        video = await vod.async_fetch_vod(end - STILL_RECORDING_SPAN, end)
+        return await self.hass.async_add_executor_job(newest_frame_jpeg, video)
+
+    @callback
+    def _async_went_offline(self) -> None:
+        """The vendor said the camera is offline: show it now, not at the next poll."""
+        changed = set_online(self.coordinator.data, (self.item_id,), online=False)
+        if changed is not None:
+            self.coordinator.async_push_data(*changed)
 
     # -- live view: HLS ---------------------------------------------------------------------
 
@@ -190,9 +234,14 @@ class CamHubCamera(CamHubCameraEntity, Camera):
 
     @raise_translated
     async def _async_stream_url(self) -> StreamUrl:
-        client = self.coordinator.client
-        if not isinstance(client, AngelcamClient):
-            raise NotSupportedError("only Angelcam cameras offer HLS or MJPEG")
+        try:
+            return await self._async_fresh_stream_url()
+        except CameraOfflineError:
+            self._async_went_offline()
+            raise
+
+    async def _async_fresh_stream_url(self) -> StreamUrl:
+        client = offered(self.connection.live, "live stream URL")
         current = self._stream_url
         if current is None or not current.is_fresh(dt_util.utcnow(), self._margin):
             fmt = self.live_format or StreamFormat.HLS
@@ -233,9 +282,9 @@ class CamHubCamera(CamHubCameraEntity, Camera):
     async def _async_refresh(self, _now: datetime) -> None:
         """Swap in a new URL before the token expires, or once the server answers 301."""
         self._unsub_refresh = None
-        client = self.coordinator.client
+        client = self.connection.live
         old = self._stream_url
-        if old is None or not isinstance(client, AngelcamClient):
+        if old is None or client is None:
             return
         if self.stream is None:
             # Nobody watches: forget the URL; the next viewer gets a current one.
@@ -272,6 +321,9 @@ class CamHubCamera(CamHubCameraEntity, Camera):
             # The vendor's error body is no picture: Home Assistant answers 502 instead.
             _LOGGER.debug("%s: MJPEG stream refused (%s)", self.entity_id, upstream.status)
             upstream.release()
+            # The vendor's gateway cannot reach the camera behind it (Angelcam answers so).
+            if upstream.status == HTTPStatus.BAD_GATEWAY:
+                self._async_went_offline()
             return None
 
         async def opened() -> ClientResponse:
@@ -307,15 +359,6 @@ class CamHubWebRTCCamera(CamHubCamera):
         """No offer pending yet."""
         super().__init__(coordinator, camera_id, description)
         self._pending: dict[str, _PendingOffer] = {}
-
-    @callback
-    def _async_get_webrtc_client_configuration(self) -> WebRTCClientConfiguration:
-        config = WebRTCClientConfiguration()
-        # Home Assistant up to 2025.x can ask the browser to gather every candidate before
-        # offering; later releases dropped the flag, so candidates are collected here.
-        if "get_candidates_upfront" in {f.name for f in fields(config)}:
-            config = WebRTCClientConfiguration(get_candidates_upfront=True)  # type: ignore[call-arg,unused-ignore]
-        return config
 
     async def async_handle_async_webrtc_offer(
         self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
@@ -379,7 +422,5 @@ class CamHubWebRTCCamera(CamHubCamera):
     @raise_translated
     async def _async_answer(self, offer_sdp: str, send_message: WebRTCSendMessage) -> None:
         """Hand a complete offer to the device and relay its answer."""
-        client = self.coordinator.client
-        if not isinstance(client, OpenCameraClient):
-            raise NotSupportedError("only OpenCamera devices negotiate WebRTC")
-        send_message(WebRTCAnswer(await client.async_webrtc_offer(offer_sdp)))
+        webrtc = offered(self.connection.webrtc, "WebRTC")
+        send_message(WebRTCAnswer(await webrtc.async_webrtc_offer(self.item_id, offer_sdp)))

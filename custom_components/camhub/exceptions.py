@@ -12,6 +12,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from .const import DOMAIN
 from .providers.errors import (
     AuthenticationError,
+    CameraOfflineError,
     NotSupportedError,
     PermissionDeniedError,
     ProviderError,
@@ -48,6 +49,8 @@ def translated_error(err: ProviderError, vendor_name: str) -> HomeAssistantError
         case RateLimitedError(retry_after=retry_after):
             key = "rate_limited"
             placeholders["seconds"] = str(math.ceil(retry_after))
+        case CameraOfflineError():
+            key = "camera_offline"
         case UnavailableError():
             key = "cannot_connect"
         case NotSupportedError():

@@ -55,6 +55,19 @@ def novavms_event_type(event: CameraEvent) -> str:
     return event.kind if event.kind in NOVAVMS_EVENT_TYPES else "motion"
 
 
+def with_online(snapshot: Snapshot, camera_ids: Iterable[str], *, online: bool) -> Snapshot | None:
+    """The snapshot with those cameras online or offline (None: none of them changes)."""
+    status = "online" if online else "offline"
+    changed = {
+        camera_id: replace(camera, online=online, status=status)
+        for camera_id in camera_ids
+        if (camera := snapshot.cameras.get(camera_id)) is not None and camera.online != online
+    }
+    if not changed:
+        return None
+    return replace(snapshot, cameras={**snapshot.cameras, **changed})
+
+
 class PushEffects:
     """Applies one entry's verified pushes to its coordinator, entities and the event bus."""
 
@@ -95,17 +108,10 @@ class PushEffects:
     ) -> None:
         if online is None:
             return
-        status = "online" if online else "offline"
-        changed = {
-            camera_id: replace(camera, online=online, status=status)
-            for camera_id in camera_ids
-            if (camera := snapshot.cameras.get(camera_id)) is not None and camera.online != online
-        }
-        if changed:
-            self.coordinator.async_push_data(
-                replace(snapshot, cameras={**snapshot.cameras, **changed}),
-                [("camera", camera_id) for camera_id in changed],
-            )
+        ids = tuple(camera_ids)
+        changed = with_online(snapshot, ids, online=online)
+        if changed is not None:
+            self.coordinator.async_push_data(changed, [("camera", camera_id) for camera_id in ids])
 
     @callback
     def _gateway_status(self, message: PushMessage, snapshot: Snapshot) -> None:

@@ -1,64 +1,14 @@
-"""End to end: the demo stack (simulators + a real Home Assistant process) in a real browser.
-
-Runs on the newest lane only (the demo's lane). Starts `hass` as a subprocess exactly as
-scripts/demo does, but on free ports and in a temporary state directory.
-"""
+"""End to end: the demo's entities, arming and motion, seen through Home Assistant and Chromium."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-import json
-import os
-from pathlib import Path
-import shutil
-import socket
-from typing import Any
-
 import aiohttp
-import pytest
 
-from demo.stack import DASHBOARD, ROOT, DemoPorts, DemoStack
+from demo.stack import DASHBOARD, DemoStack
 
-# The README's picture is a copy of this file (docs/screenshot.png), refreshed by hand.
-SCREENSHOT = ROOT / ".cache" / "e2e" / "screenshot.png"
-NODE_MODULES = ROOT / ".cache" / "node" / "node_modules"
+from .conftest import ARTEFACTS, by_domain, eventually, screenshot, states
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-async def demo(tmp_path: Path, socket_enabled: None) -> AsyncIterator[DemoStack]:
-    ports = DemoPorts(homeassistant=free_port(), angelcam=0, novavms=0, opencamera=0)
-    async with DemoStack(tmp_path / "state", ports, activity=False) as stack:
-        yield stack
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 120) -> None:
-    """Poll a condition a bounded number of times (0.5 s apart) until it holds."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError("condition never held")
-
-
-async def states(stack: DemoStack) -> dict[str, dict[str, Any]]:
-    ids = await stack.camhub_entity_ids()
-    return {
-        s["entity_id"]: s
-        for s in await stack.client.rest("GET", "/api/states")
-        if s["entity_id"] in ids
-    }
-
-
-def by_domain(found: dict[str, dict[str, Any]], domain: str) -> list[dict[str, Any]]:
-    return [s for eid, s in sorted(found.items()) if eid.startswith(f"{domain}.")]
+SCREENSHOT = ARTEFACTS / "screenshot.png"
 
 
 async def test_demo_end_to_end(demo: DemoStack) -> None:
@@ -160,25 +110,3 @@ async def test_demo_end_to_end(demo: DemoStack) -> None:
     for entity_id in angel_online:
         assert images[entity_id]["w"] > 0, images[entity_id]
         assert images[entity_id]["spread"] > 5, images[entity_id]
-
-
-async def screenshot(stack: DemoStack, view: str, out: Path) -> dict[str, Any]:
-    """Run the playwright-core script against the running stack."""
-    node = shutil.which("node")
-    assert node is not None, "Node.js is needed for the browser test"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    process = await asyncio.create_subprocess_exec(
-        node,
-        str(ROOT / "demo" / "screenshot.mjs"),
-        stack.hass.url,
-        str(stack.tokens_file),
-        view,
-        str(out),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "CAMHUB_NODE_MODULES": str(NODE_MODULES)},
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 120)
-    assert process.returncode == 0, stderr.decode()
-    result: dict[str, Any] = json.loads(stdout.decode().strip().splitlines()[-1])
-    return result

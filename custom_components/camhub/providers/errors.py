@@ -31,6 +31,15 @@ class RateLimitedError(ProviderError):
 class UnavailableError(ProviderError):
     """The vendor or device could not be reached, timed out or answered 5xx."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        # The 5xx answered, if any (None: no answer at all); vendors give some a meaning.
+        self.status = status
+
+
+class CameraOfflineError(UnavailableError):
+    """The vendor answered for the camera: the camera itself (or its bridge) is offline."""
+
 
 class ProtocolError(ProviderError):
     """The vendor answered something that breaks the documented contract."""

@@ -176,7 +176,7 @@ def error_for_status(
     if status == 501:
         return NotSupportedError(detail)
     if status >= 500:
-        return UnavailableError(detail)
+        return UnavailableError(detail, status)
     return RequestRejectedError(detail, status, error.code)
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
@@ -16,11 +16,13 @@ from ..budget import RequestBudget
 from ..decode import Node, each, format_datetime, utcnow
 from ..errors import (
     AuthenticationError,
+    CameraOfflineError,
     NotSupportedError,
     PermissionDeniedError,
     ProtocolError,
     ProviderError,
     RequestRejectedError,
+    UnavailableError,
 )
 from ..http import DEFAULT_TIMEOUT, HttpCore
 from ..model import (
@@ -61,6 +63,24 @@ RECORD_MAX_SECONDS: Final = 1800
 URL_MAX_AGE: Final = timedelta(minutes=10)
 MESSAGE_TYPES: Final = amap.MESSAGE_TYPES
 _REDIRECTS: Final = frozenset({301, 308})
+# Angelcam answers 502 bad_gateway for a camera (or its Arrow client) that is offline.
+CAMERA_OFFLINE_STATUS: Final = 502
+
+
+def camera_offline(err: UnavailableError) -> UnavailableError:
+    """The error as CameraOfflineError when Angelcam said so (its 502), else unchanged."""
+    if err.status == CAMERA_OFFLINE_STATUS and not isinstance(err, CameraOfflineError):
+        return CameraOfflineError(str(err), err.status)
+    return err
+
+
+@asynccontextmanager
+async def _offline_as_error() -> AsyncIterator[None]:
+    try:
+        yield
+    except UnavailableError as err:
+        raise camera_offline(err) from None
+
 
 type AuthScheme = Literal["PersonalAccessToken", "Bearer"]
 
@@ -618,9 +638,10 @@ class AngelcamClient:
 
         The redirect is followed permanently (unlike players that treat 301 as 302).
         """
-        async with self._http.open(
-            "GET", stream.url, allow_redirects=False, counted=False
-        ) as response:
+        async with (
+            _offline_as_error(),
+            self._http.open("GET", stream.url, allow_redirects=False, counted=False) as response,
+        ):
             location = response.headers.get("Location")
             status = response.status
         if status in _REDIRECTS and location:
@@ -643,13 +664,14 @@ class AngelcamClient:
         A cached URL whose token was refused is re-fetched once with the camera.
         """
         cached, fetched = await self._camera_node(str(camera_id), fresh=False)
-        try:
+        async with _offline_as_error():
+            try:
+                return (await self.async_fetch_media(_snapshot_url(cached.node, camera_id))).content
+            except (AuthenticationError, PermissionDeniedError, RequestRejectedError):
+                if fetched:
+                    raise
+            cached, _ = await self._camera_node(str(camera_id), fresh=True)
             return (await self.async_fetch_media(_snapshot_url(cached.node, camera_id))).content
-        except (AuthenticationError, PermissionDeniedError, RequestRejectedError):
-            if fetched:
-                raise
-        cached, _ = await self._camera_node(str(camera_id), fresh=True)
-        return (await self.async_fetch_media(_snapshot_url(cached.node, camera_id))).content
 
     async def async_fetch_media(self, url: str) -> MediaFile:
         """Download media from a tokenised Angelcam URL, without our token.

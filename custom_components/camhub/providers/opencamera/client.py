@@ -110,6 +110,10 @@ def snapshot_from(device: DeviceInfo, system: SystemInfo | None, fetched_at: dat
     )
 
 
+def _vod_path(start: datetime, end: datetime) -> str:
+    return f"media/vod/{format_datetime(start)}/{format_datetime(end)}"
+
+
 def account_from(device: DeviceInfo) -> Account:
     """The device is the account."""
     return Account(
@@ -309,9 +313,13 @@ class OpenCameraClient:
         async with self._http.open_media(url, credentials=credentials) as media:
             yield media
 
+    async def async_fetch_vod(self, start: datetime, end: datetime) -> bytes:
+        """Recorded video for [start, end], read whole: for a few seconds (a still), not hours."""
+        return await self._call("GET", _vod_path(start, end))
+
     async def async_download_vod(self, start: datetime, end: datetime, destination: Path) -> int:
         """Stream recorded video for [start, end] into `destination`; returns bytes written."""
-        path = f"media/vod/{format_datetime(start)}/{format_datetime(end)}"
+        path = _vod_path(start, end)
 
         async def send() -> int:
             written = 0
