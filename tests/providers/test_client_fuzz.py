@@ -257,6 +257,7 @@ OPENCAMERA: dict[str, Call] = {
     "async_fetch_media": lambda c, base: c.async_fetch_media(f"{base}/api/v1/media/x.jpg"),
     "async_fetch_snapshot_state": lambda c, _: c.async_fetch_snapshot_state(),
     "async_fetch_system_info": lambda c, _: c.async_fetch_system_info(),
+    "async_fetch_vod": lambda c, _: c.async_fetch_vod(NOW - timedelta(seconds=4), NOW),
     "async_login": lambda c, _: c.async_login(),
     "async_logout": lambda c, _: _login_then(c, c.async_logout),
     "async_open_media": lambda c, base: _read(c.async_open_media(f"{base}/api/v1/media/x.ts")),
