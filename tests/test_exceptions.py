@@ -16,7 +16,6 @@ from custom_components.camhub.providers.errors import (
     RequestRejectedError,
     UnavailableError,
 )
-from custom_components.camhub.providers.model import Vendor
 
 
 @pytest.mark.parametrize(
@@ -35,7 +34,7 @@ def test_mapping(
     error: ProviderError, flow_key: str, action_key: str, action_type: type[Exception]
 ) -> None:
     assert flow_error_key(error) == flow_key
-    translated = translated_error(error, Vendor.NOVAVMS)
+    translated = translated_error(error, "NovaVMS")
     assert type(translated) is action_type
     assert translated.translation_key == action_key
     assert translated.translation_placeholders["vendor"] == "NovaVMS"

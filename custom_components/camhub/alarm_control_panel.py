@@ -1,4 +1,4 @@
-"""Alarm panels: one per Angelcam location the user may arm."""
+"""Alarm panels: one per location the user may arm."""
 
 from __future__ import annotations
 
@@ -13,15 +13,16 @@ from homeassistant.components.alarm_control_panel import (  # type: ignore[attr-
     AlarmControlPanelState,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .data import CamHubConfigEntry
 from .entity import CamHubSiteDescription, CamHubSiteEntity, async_add_site_entities
 from .exceptions import raise_translated
-from .providers import AngelcamClient
-from .providers.errors import NotSupportedError
-from .providers.model import Site, Vendor
+from .offered import offered
+from .providers.features import Arming
+from .providers.interface import Connection
+from .providers.model import Capability, Site
 
 PARALLEL_UPDATES = 1
 # A pending arm/disarm this close shows as arming/disarming; later ones are schedules.
@@ -33,9 +34,13 @@ class CamHubAlarmDescription(CamHubSiteDescription, AlarmControlPanelEntityDescr
     """The arming panel of a location."""
 
 
-def _can_arm(vendor: Vendor, site: Site) -> bool:
-    # Only Angelcam locations arm, and only with the location.arming permission.
-    return vendor is Vendor.ANGELCAM and site.can_arm and site.armed is not None
+def _can_arm(connection: Connection, site: Site) -> bool:
+    # ARMING means the user may arm it (Angelcam: the location.arming permission).
+    return (
+        connection.arming is not None
+        and site.supports(Capability.ARMING)
+        and site.armed is not None
+    )
 
 
 PANELS: tuple[CamHubAlarmDescription, ...] = (
@@ -44,7 +49,9 @@ PANELS: tuple[CamHubAlarmDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a panel per armable location, now and as locations appear."""
     async_add_site_entities(entry, async_add_entities, PANELS, CamHubAlarmPanel)
@@ -55,7 +62,7 @@ def _soon(when: datetime | None, now: datetime) -> bool:
 
 
 class CamHubAlarmPanel(CamHubSiteEntity, AlarmControlPanelEntity):
-    """Arm away / disarm an Angelcam location, no code needed."""
+    """Arm away / disarm a location, no code needed."""
 
     entity_description: CamHubAlarmDescription
     _attr_code_arm_required = False
@@ -102,20 +109,17 @@ class CamHubAlarmPanel(CamHubSiteEntity, AlarmControlPanelEntity):
             "next_disarming": site.next_disarming.isoformat() if site.next_disarming else None,
         }
 
-    def _client(self) -> AngelcamClient:
-        client = self.coordinator.client
-        if not isinstance(client, AngelcamClient):
-            raise NotSupportedError("only Angelcam locations arm")
-        return client
+    def _arming(self) -> Arming:
+        return offered(self.connection.arming, "arming")
 
     @raise_translated
     async def async_alarm_arm_away(self, code: str | None = None) -> None:
         """Arm the location."""
-        await self._client().async_arm(self.item_id)
+        await self._arming().async_arm(self.item_id)
         await self.coordinator.async_refresh_site(self.item_id)
 
     @raise_translated
     async def async_alarm_disarm(self, code: str | None = None) -> None:
         """Disarm the location."""
-        await self._client().async_disarm(self.item_id)
+        await self._arming().async_disarm(self.item_id)
         await self.coordinator.async_refresh_site(self.item_id)

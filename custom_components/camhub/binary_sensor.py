@@ -13,7 +13,7 @@ from homeassistant.components.binary_sensor import (  # type: ignore[attr-define
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .coordinator import CamHubCoordinator
@@ -25,7 +25,8 @@ from .entity import (
     async_add_camera_entities,
     async_add_hardware_entities,
 )
-from .providers.model import Camera, Vendor
+from .providers.interface import Connection
+from .providers.model import Camera, Capability
 
 PARALLEL_UPDATES = 0
 
@@ -39,9 +40,9 @@ class CamHubBinarySensorDescription(CamHubCameraDescription, BinarySensorEntityD
     ends_at: Callable[[CamHubCoordinator, str], datetime | None] = lambda _c, _id: None
 
 
-def _motion_supported(vendor: Vendor, _camera: Camera) -> bool:
-    # OpenCamera devices report no motion (the API has no event endpoint).
-    return vendor is not Vendor.OPENCAMERA
+def _motion_supported(_connection: Connection, camera: Camera) -> bool:
+    # Motion is read from the camera's events (OpenCamera's API has no event endpoint).
+    return camera.supports(Capability.EVENTS)
 
 
 BINARY_SENSORS: tuple[CamHubBinarySensorDescription, ...] = (
@@ -74,7 +75,9 @@ CONNECTIVITY = BinarySensorEntityDescription(
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of every camera, now and as cameras appear."""
     async_add_camera_entities(entry, async_add_entities, BINARY_SENSORS, CamHubBinarySensor)

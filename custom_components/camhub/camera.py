@@ -1,10 +1,10 @@
-"""Camera entities: snapshots, Angelcam HLS with expiring URLs, OpenCamera WebRTC, MJPEG."""
+"""Camera entities: stills, HLS with expiring URLs, MJPEG, and WebRTC negotiated with the device."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from http import HTTPStatus
@@ -18,14 +18,13 @@ from homeassistant.components.camera import (  # type: ignore[attr-defined,unuse
 )
 from homeassistant.components.camera.webrtc import (
     WebRTCAnswer,
-    WebRTCClientConfiguration,
     WebRTCError,
     WebRTCSendMessage,
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_web, async_get_clientsession
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later, async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 from webrtc_models import RTCIceCandidateInit
@@ -36,9 +35,8 @@ from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import raise_translated
 from .lib.sdp import is_complete, with_candidates
-from .providers import AngelcamClient, OpenCameraClient
-from .providers.angelcam.client import CAMERA_OFFLINE_STATUS
-from .providers.errors import CameraOfflineError, NotSupportedError, ProviderError
+from .offered import offered
+from .providers.errors import CameraOfflineError, ProviderError
 from .providers.model import Capability, StreamUrl
 from .providers.push import set_online
 from .stills import newest_frame_jpeg, placeholder_jpeg
@@ -72,7 +70,9 @@ CAMERAS: tuple[CamHubCameraEntityDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a camera entity per camera, now and as cameras appear."""
     async_add_camera_entities(entry, async_add_entities, CAMERAS, _camera_entity)
@@ -207,13 +207,14 @@ class CamHubCamera(CamHubCameraEntity, Camera):
         return image if image is not None else placeholder_jpeg()
 
     async def _async_fetch_image(self) -> bytes:
-        client = self.coordinator.client
-        if isinstance(client, OpenCameraClient):
-            # The device's API has no still: take the newest frame of what it just recorded.
-            end = dt_util.utcnow() - STILL_RECORDING_DELAY
-            video = await client.async_fetch_vod(end - STILL_RECORDING_SPAN, end)
-            return await self.hass.async_add_executor_job(newest_frame_jpeg, video)
-        return await client.async_camera_image(self.item_id)
+        connection = self.connection
+        if connection.images is not None:
+            return await connection.images.async_camera_image(self.item_id)
+        # A device whose API has no still: the newest frame of what it just recorded.
+        vod = offered(connection.vod, "still image")
+        end = dt_util.utcnow() - STILL_RECORDING_DELAY
+        video = await vod.async_fetch_vod(end - STILL_RECORDING_SPAN, end)
+        return await self.hass.async_add_executor_job(newest_frame_jpeg, video)
 
     @callback
     def _async_went_offline(self) -> None:
@@ -240,9 +241,7 @@ class CamHubCamera(CamHubCameraEntity, Camera):
             raise
 
     async def _async_fresh_stream_url(self) -> StreamUrl:
-        client = self.coordinator.client
-        if not isinstance(client, AngelcamClient):
-            raise NotSupportedError("only Angelcam cameras offer HLS or MJPEG")
+        client = offered(self.connection.live, "live stream URL")
         current = self._stream_url
         if current is None or not current.is_fresh(dt_util.utcnow(), self._margin):
             fmt = self.live_format or StreamFormat.HLS
@@ -283,9 +282,9 @@ class CamHubCamera(CamHubCameraEntity, Camera):
     async def _async_refresh(self, _now: datetime) -> None:
         """Swap in a new URL before the token expires, or once the server answers 301."""
         self._unsub_refresh = None
-        client = self.coordinator.client
+        client = self.connection.live
         old = self._stream_url
-        if old is None or not isinstance(client, AngelcamClient):
+        if old is None or client is None:
             return
         if self.stream is None:
             # Nobody watches: forget the URL; the next viewer gets a current one.
@@ -322,7 +321,8 @@ class CamHubCamera(CamHubCameraEntity, Camera):
             # The vendor's error body is no picture: Home Assistant answers 502 instead.
             _LOGGER.debug("%s: MJPEG stream refused (%s)", self.entity_id, upstream.status)
             upstream.release()
-            if upstream.status == CAMERA_OFFLINE_STATUS:
+            # The vendor's gateway cannot reach the camera behind it (Angelcam answers so).
+            if upstream.status == HTTPStatus.BAD_GATEWAY:
                 self._async_went_offline()
             return None
 
@@ -359,15 +359,6 @@ class CamHubWebRTCCamera(CamHubCamera):
         """No offer pending yet."""
         super().__init__(coordinator, camera_id, description)
         self._pending: dict[str, _PendingOffer] = {}
-
-    @callback
-    def _async_get_webrtc_client_configuration(self) -> WebRTCClientConfiguration:
-        config = WebRTCClientConfiguration()
-        # Home Assistant up to 2025.x can ask the browser to gather every candidate before
-        # offering; later releases dropped the flag, so candidates are collected here.
-        if "get_candidates_upfront" in {f.name for f in fields(config)}:
-            config = WebRTCClientConfiguration(get_candidates_upfront=True)  # type: ignore[call-arg,unused-ignore]
-        return config
 
     async def async_handle_async_webrtc_offer(
         self, offer_sdp: str, session_id: str, send_message: WebRTCSendMessage
@@ -431,7 +422,5 @@ class CamHubWebRTCCamera(CamHubCamera):
     @raise_translated
     async def _async_answer(self, offer_sdp: str, send_message: WebRTCSendMessage) -> None:
         """Hand a complete offer to the device and relay its answer."""
-        client = self.coordinator.client
-        if not isinstance(client, OpenCameraClient):
-            raise NotSupportedError("only OpenCamera devices negotiate WebRTC")
-        send_message(WebRTCAnswer(await client.async_webrtc_offer(offer_sdp)))
+        webrtc = offered(self.connection.webrtc, "WebRTC")
+        send_message(WebRTCAnswer(await webrtc.async_webrtc_offer(self.item_id, offer_sdp)))

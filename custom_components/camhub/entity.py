@@ -10,7 +10,7 @@ from typing import ClassVar, Literal
 from homeassistant.core import CALLBACK_TYPE, callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
@@ -18,14 +18,19 @@ from homeassistant.util import dt as dt_util
 from .coordinator import CamHubCoordinator, DeviceKey
 from .data import CamHubConfigEntry
 from .devices import identifier
-from .providers.model import ArrowClient, Camera, Gateway, Site, Snapshot, Vendor
+from .providers.interface import Connection
+from .providers.model import ArrowClient, Camera, Gateway, Site, Snapshot
 
 
 @dataclass(frozen=True, kw_only=True)
 class CamHubCameraDescription(EntityDescription):
-    """Fields every per-camera description has: when it exists, whether offline hides it."""
+    """Fields every per-camera description has: when it exists, whether offline hides it.
 
-    supported: Callable[[Vendor, Camera], bool] = lambda _vendor, _camera: True
+    `supported` asks the entry's connection for the feature and the camera for the
+    capability; an entity exists only where both are there.
+    """
+
+    supported: Callable[[Connection, Camera], bool] = lambda _connection, _camera: True
     # The online sensor must stay available to report "offline"; the rest cannot work then.
     available_offline: bool = False
 
@@ -34,7 +39,7 @@ class CamHubCameraDescription(EntityDescription):
 class CamHubSiteDescription(EntityDescription):
     """Fields every per-location/site description has."""
 
-    supported: Callable[[Vendor, Site], bool] = lambda _vendor, _site: True
+    supported: Callable[[Connection, Site], bool] = lambda _connection, _site: True
 
 
 class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
@@ -64,9 +69,14 @@ class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
         )
 
     @property
-    def vendor(self) -> Vendor:
-        """The entry's vendor (for translated errors)."""
-        return self.coordinator.vendor
+    def connection(self) -> Connection:
+        """The entry's link to its vendor (features are read from it)."""
+        return self.coordinator.config_entry.runtime_data.connection
+
+    @property
+    def vendor_name(self) -> str:
+        """The vendor's display name (for translated errors)."""
+        return self.connection.provider.name
 
     def _state_changes_at(self) -> datetime | None:
         """When the state next changes by time alone, without new data (None: it does not)."""
@@ -177,15 +187,16 @@ def _sites(snapshot: Snapshot) -> Iterable[tuple[str, Site]]:
 @callback
 def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient, D: EntityDescription](
     entry: CamHubConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     *,
     items: Callable[[Snapshot], Iterable[tuple[str, I]]],
     descriptions: Iterable[D],
-    supported: Callable[[D, Vendor, I], bool],
+    supported: Callable[[D, Connection, I], bool],
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
     """Add entities for the items present now, and for items that appear in later polls."""
     coordinator = entry.runtime_data.coordinator
+    connection = entry.runtime_data.connection
     known: set[tuple[str, str]] = set()
 
     @callback
@@ -197,7 +208,7 @@ def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient, D: EntityDescri
         for item_id, item in present.items():
             for description in descriptions:
                 key = (item_id, description.key)
-                if key not in known and supported(description, coordinator.vendor, item):
+                if key not in known and supported(description, connection, item):
                     known.add(key)
                     new.append(factory(coordinator, item_id, description))
         if new:
@@ -210,7 +221,7 @@ def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient, D: EntityDescri
 @callback
 def async_add_camera_entities[D: CamHubCameraDescription](
     entry: CamHubConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Iterable[D],
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
@@ -220,7 +231,7 @@ def async_add_camera_entities[D: CamHubCameraDescription](
         async_add_entities,
         items=_cameras,
         descriptions=descriptions,
-        supported=lambda d, vendor, item: d.supported(vendor, item),
+        supported=lambda d, connection, item: d.supported(connection, item),
         factory=factory,
     )
 
@@ -228,7 +239,7 @@ def async_add_camera_entities[D: CamHubCameraDescription](
 @callback
 def async_add_site_entities[D: CamHubSiteDescription](
     entry: CamHubConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     descriptions: Iterable[D],
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
@@ -238,7 +249,7 @@ def async_add_site_entities[D: CamHubSiteDescription](
         async_add_entities,
         items=_sites,
         descriptions=descriptions,
-        supported=lambda d, vendor, item: d.supported(vendor, item),
+        supported=lambda d, connection, item: d.supported(connection, item),
         factory=factory,
     )
 
@@ -255,7 +266,7 @@ def _hardware(
 @callback
 def async_add_hardware_entities[D: EntityDescription](
     entry: CamHubConfigEntry,
-    async_add_entities: AddEntitiesCallback,
+    async_add_entities: AddConfigEntryEntitiesCallback,
     kind: HardwareKind,
     descriptions: Iterable[D],
     factory: Callable[[CamHubCoordinator, str, D], Entity],
@@ -266,6 +277,6 @@ def async_add_hardware_entities[D: EntityDescription](
         async_add_entities,
         items=_hardware(kind),
         descriptions=descriptions,
-        supported=lambda _d, _vendor, _item: True,
+        supported=lambda _d, _connection, _item: True,
         factory=factory,
     )

@@ -22,7 +22,6 @@ from .providers.errors import (
     RequestRejectedError,
     UnavailableError,
 )
-from .providers.model import Vendor
 
 
 def flow_error_key(err: ProviderError) -> str:
@@ -42,9 +41,9 @@ def flow_error_key(err: ProviderError) -> str:
             return "unknown"
 
 
-def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
+def translated_error(err: ProviderError, vendor_name: str) -> HomeAssistantError:
     """Return the translated error an action raises for a provider error."""
-    placeholders = {"vendor": VENDOR_NAMES[vendor]}
+    placeholders = {"vendor": vendor_name}
     key = "action_failed"
     cls: type[HomeAssistantError] = HomeAssistantError
     match err:
@@ -74,7 +73,7 @@ VENDOR_NAMES: dict[str, str] = {provider.key: provider.name for provider in regi
 
 class _HasVendor(Protocol):
     @property
-    def vendor(self) -> Vendor: ...
+    def vendor_name(self) -> str: ...
 
 
 def raise_translated[S: _HasVendor, **P, R](
@@ -87,6 +86,6 @@ def raise_translated[S: _HasVendor, **P, R](
         try:
             return await func(self, *args, **kwargs)
         except ProviderError as err:
-            raise translated_error(err, self.vendor) from err
+            raise translated_error(err, self.vendor_name) from err
 
     return wrapper

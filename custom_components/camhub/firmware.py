@@ -1,4 +1,4 @@
-"""Firmware files for OpenCamera upgrades: where they may come from, upload progress, the action."""
+"""Firmware files for device upgrades: where they may come from, upload progress, the action."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ SERVICE_UPGRADE_FIRMWARE: Final = "upgrade_firmware"
 ATTR_PATH: Final = "path"
 # The simulator's limit too; images of real cameras of this class are a few MB.
 MAX_FIRMWARE_BYTES: Final = 64 * 1024 * 1024
-# The operation name the device answers 501 to (coordinator.unsupported).
-UPGRADE_OPERATION: Final = "upgradeSystem"
 
 UPGRADE_SCHEMA: Final = vol.Schema(
     {vol.Required(ATTR_ENTITY_ID): cv.comp_entity_ids, vol.Required(ATTR_PATH): cv.string}

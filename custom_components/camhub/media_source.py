@@ -37,7 +37,7 @@ from .playback import (
     async_open_vod,
 )
 from .providers.errors import NotSupportedError, ProviderError
-from .providers.model import Camera, CameraEvent, Capability, Recording, Segment, Vendor
+from .providers.model import Camera, CameraEvent, Capability, Recording, Segment
 from .proxy import PlaybackSession
 from .recordings import MediaLibrary, day_bounds, media_library, retention_days
 from .thumbnails import thumbnail_path
@@ -46,9 +46,9 @@ from .thumbnails import thumbnail_path
 POINT_STEP: Final = timedelta(minutes=15)
 # Footage holes shorter than this are not worth showing.
 MIN_GAP: Final = timedelta(seconds=2)
-# An Angelcam event plays from a little before it happened.
+# An event without media of its own plays the recording from a little before it happened.
 EVENT_LEAD: Final = timedelta(seconds=5)
-# OpenCamera devices do not say how far back their card reaches.
+# Devices with recorded video (VOD) do not say how far back their card reaches.
 VOD_DAYS: Final = 7
 
 type Children = list[BrowseMediaSource]
@@ -101,15 +101,14 @@ def _moment(seconds: int) -> datetime:
     return dt_util.utc_from_timestamp(seconds)
 
 
-def offers_media(vendor: Vendor, camera: Camera) -> bool:
-    """Whether the camera has anything to browse (Angelcam: only with Cloud Recording)."""
-    match vendor:
-        case Vendor.ANGELCAM:
-            return camera.supports(Capability.RECORDINGS)
-        case Vendor.NOVAVMS:
-            return camera.supports(Capability.EVENTS)
-        case _:
-            return True
+# What a camera can have to browse: cloud recordings (with their clips and events),
+# events with media of their own, the device's recorded video.
+MEDIA_CAPABILITIES: Final = (Capability.RECORDINGS, Capability.EVENT_MEDIA, Capability.VOD)
+
+
+def offers_media(camera: Camera) -> bool:
+    """Whether the camera has anything to browse (a cloud camera only with Cloud Recording)."""
+    return any(camera.supports(capability) for capability in MEDIA_CAPABILITIES)
 
 
 def gaps_and_segments(
@@ -167,7 +166,7 @@ class CamHubMediaSource(MediaSource):
         entry: CamHubConfigEntry, camera_id: str, cls: type[E]
     ) -> Camera:
         camera = entry.runtime_data.coordinator.data.cameras.get(camera_id)
-        if camera is None or not offers_media(entry.runtime_data.coordinator.vendor, camera):
+        if camera is None or not offers_media(camera):
             raise _error(cls, "camera_not_found")
         return camera
 
@@ -207,7 +206,7 @@ class CamHubMediaSource(MediaSource):
         try:
             return await self._browse(entry, media_id)
         except ProviderError as err:
-            failure = translated_error(err, entry.runtime_data.coordinator.vendor)
+            failure = translated_error(err, entry.runtime_data.connection.provider.name)
             raise _error(
                 BrowseError, str(failure.translation_key), failure.translation_placeholders
             ) from err
@@ -219,7 +218,7 @@ class CamHubMediaSource(MediaSource):
             children = [
                 _node(media_id.child(camera_id=camera.id), camera.name)
                 for camera in cameras
-                if offers_media(coordinator.vendor, camera)
+                if offers_media(camera)
             ]
             return _node(media_id, entry.title, children=children)
         camera = self._camera(entry, media_id.camera_id, BrowseError)
@@ -234,15 +233,14 @@ class CamHubMediaSource(MediaSource):
             case Section.CLIPS:
                 return await self._browse_clips(library, media_id)
             case Section.EVENTS:
-                return await self._browse_events(entry, library, media_id)
+                return await self._browse_events(camera, library, media_id)
             case _:
                 return self._browse_vod(media_id)
 
     async def _sections(self, library: MediaLibrary, media_id: MediaId, camera: Camera) -> Children:
-        vendor = library.client.vendor
-        if vendor is Vendor.OPENCAMERA:
+        if camera.supports(Capability.VOD):
             return [_node(media_id.child(section=Section.VOD), "Recorded video")]
-        if vendor is Vendor.NOVAVMS:
+        if camera.supports(Capability.EVENT_MEDIA):
             return [_node(media_id.child(section=Section.EVENTS), "Events")]
         recordings = await library.recordings(camera.id)
         children = [
@@ -340,37 +338,41 @@ class CamHubMediaSource(MediaSource):
         return _node(media_id, "Clips", children=children)
 
     async def _browse_events(
-        self, entry: CamHubConfigEntry, library: MediaLibrary, media_id: MediaId
+        self, camera: Camera, library: MediaLibrary, media_id: MediaId
     ) -> BrowseMediaSource:
-        vendor = entry.runtime_data.coordinator.vendor
+        with_media = camera.supports(Capability.EVENT_MEDIA)
         events = await library.events(need(media_id.camera_id))
         by_key = {_event_key(event): event for event in events}
         if media_id.item is None:
             children = [
-                self._event_node(vendor, media_id.child(item=key), event)
+                self._event_node(media_id.child(item=key), event, with_media=with_media)
                 for key, event in by_key.items()
             ]
             return _node(media_id, "Events", children=children)
         event = by_key.get(media_id.item)
         if event is None:
             raise _error(BrowseError, "event_not_found")
-        if vendor is not Vendor.NOVAVMS:
-            return self._event_node(vendor, media_id, event)
+        if not with_media:
+            return self._event_node(media_id, event, with_media=with_media)
         # The list shows no clip: the event's detail (one request, cached) does.
         detail = await library.event(media_id.item) or event
         if media_id.part is not None:
             # A part the event lacks resolves to "no footage" when played.
             return _event_part(media_id, media_id.part, detail)
-        node = self._event_node(vendor, media_id, detail)
+        node = self._event_node(media_id, detail, with_media=with_media)
         node.children = [_event_part(media_id, part, detail) for part in _event_parts(detail)]
         return node
 
     @staticmethod
-    def _event_node(vendor: Vendor, media_id: MediaId, event: CameraEvent) -> BrowseMediaSource:
+    def _event_node(
+        media_id: MediaId, event: CameraEvent, *, with_media: bool
+    ) -> BrowseMediaSource:
+        """An event with media of its own opens to its parts; another plays its recording."""
         when = f"{dt_util.as_local(event.occurred_at):%Y-%m-%d %H:%M:%S}"
         label = event.summary or event.title or event.kind
-        has_picture = vendor is not Vendor.NOVAVMS or event.snapshot_url is not None
-        if vendor is Vendor.NOVAVMS:
+        # A recording has a picture at any moment; an event's own media may lack one.
+        has_picture = not with_media or event.snapshot_url is not None
+        if with_media:
             return _node(
                 media_id,
                 f"{when} {event.kind}: {label}",
@@ -423,19 +425,21 @@ class CamHubMediaSource(MediaSource):
         entry = self._entry(media_id, Unresolvable)
         if media_id.camera_id is None:
             raise _error(Unresolvable, "not_playable")
-        self._camera(entry, media_id.camera_id, Unresolvable)
+        camera = self._camera(entry, media_id.camera_id, Unresolvable)
         try:
-            session = await self._open(entry, media_id)
+            session = await self._open(entry, camera, media_id)
         except NotSupportedError as err:
             raise _error(Unresolvable, "no_footage") from err
         except ProviderError as err:
-            failure = translated_error(err, entry.runtime_data.coordinator.vendor)
+            failure = translated_error(err, entry.runtime_data.connection.provider.name)
             raise _error(
                 Unresolvable, str(failure.translation_key), failure.translation_placeholders
             ) from err
         return PlayMedia(session.path(), session.mime)
 
-    async def _open(self, entry: CamHubConfigEntry, media_id: MediaId) -> PlaybackSession:
+    async def _open(
+        self, entry: CamHubConfigEntry, camera: Camera, media_id: MediaId
+    ) -> PlaybackSession:
         camera_id = need(media_id.camera_id)
         library = media_library(self.hass, entry)
         match media_id:
@@ -450,7 +454,7 @@ class CamHubMediaSource(MediaSource):
             case MediaId(section=Section.EVENTS, item=str(key), part=EventPart() as part):
                 return await async_open_event_media(self.hass, entry, camera_id, key, part)
             case MediaId(section=Section.EVENTS, item=str(key), part=None) if (
-                entry.runtime_data.coordinator.vendor is Vendor.ANGELCAM and key.isdigit()
+                camera.supports(Capability.RECORDINGS) and key.isdigit()
             ):
                 recordings = await library.recordings(camera_id)
                 if not recordings:
@@ -473,7 +477,7 @@ def _vod_hour(day: date, hour: int) -> datetime:
 
 
 def _event_parts(event: CameraEvent) -> list[EventPart]:
-    """The media a NovaVMS event has: its snapshot and its clip, when named."""
+    """The media an event has: its snapshot and its clip, when named."""
     return [part for part, pick in EVENT_MEDIA.items() if pick(event) is not None]
 
 

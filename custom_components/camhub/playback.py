@@ -1,4 +1,4 @@
-"""Open proxied playback sessions for recorded media and steer Angelcam playback streams."""
+"""Open proxied playback sessions for recorded media and steer cloud playback streams."""
 
 from __future__ import annotations
 
@@ -18,13 +18,15 @@ from homeassistant.helpers.json import json_bytes
 
 from .data import CamHubConfigEntry
 from .lib.media_ids import EventPart, need
-from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .offered import offered
 from .providers.errors import (
     NotSupportedError,
     PermissionDeniedError,
     ProviderError,
     RequestRejectedError,
 )
+from .providers.features import CloudRecordings, EventLog, RecordedVideo
+from .providers.interface import Connection
 from .providers.model import CameraEvent, PlaybackPosition, PlaybackStream
 from .proxy import (
     DATA_SESSIONS,
@@ -44,21 +46,14 @@ from .proxy import (
 )
 
 SPEEDS: Final = (1, 2, 4, 8, 16)
-# OpenCamera recorded video is fetched in pieces of this length (one device call each).
+# Recorded video (VOD) is fetched in pieces of this length (one device call each).
 VOD_PIECE: Final = timedelta(minutes=1)
-# A NovaVMS event clip whose detail names no length is listed as this long.
+# An event clip whose detail names no length is listed as this long.
 UNKNOWN_CLIP_SECONDS: Final = 30.0
 EVENT_MEDIA: Final[dict[EventPart, Callable[[CameraEvent], str | None]]] = {
     EventPart.SNAPSHOT: attrgetter("snapshot_url"),
     EventPart.CLIP: attrgetter("clip_url"),
 }
-
-
-def _client[C: ProviderClient](entry: CamHubConfigEntry, kind: type[C]) -> C:
-    client = entry.runtime_data.client
-    if not isinstance(client, kind):
-        raise NotSupportedError(f"{client.vendor} cameras do not offer this media")
-    return client
 
 
 def sessions(hass: HomeAssistant) -> PlaybackSessions:
@@ -75,27 +70,28 @@ async def async_open_recording(
     start: datetime,
     end: datetime | None = None,
 ) -> PlaybackSession:
-    """A new Angelcam playback stream from `start`; seeking opens another one."""
-    client = _client(entry, AngelcamClient)
+    """A new cloud playback stream from `start`; seeking opens another one."""
+    connection = entry.runtime_data.connection
+    client = offered(connection.recordings, "cloud recording")
     stream = await client.async_playback_stream(recording_id, start, end)
     if stream.format != "hls":
-        raise NotSupportedError(f"angelcam: playback format {stream.format} is not HLS")
+        raise NotSupportedError(f"playback format {stream.format} is not HLS")
     session = sessions(hass).create(
-        entry, camera_id, stream=stream, start=start, recording_id=recording_id
+        entry, camera_id, stream=stream, steer=client, start=start, recording_id=recording_id
     )
-    session.add(url_part(client, stream.url))
+    session.add(url_part(connection, stream.url))
     return session
 
 
 async def async_open_clip(
     hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, clip_id: str
 ) -> PlaybackSession:
-    """An Angelcam clip as a one-segment playlist (its download URL is fetched fresh)."""
-    client = _client(entry, AngelcamClient)
-    clip = await client.async_fetch_clip(camera_id, clip_id)
+    """A cloud clip as a one-segment playlist (its download URL is fetched fresh)."""
+    connection = entry.runtime_data.connection
+    clip = await offered(connection.recordings, "cloud clips").async_fetch_clip(camera_id, clip_id)
     if not clip.ready or clip.download_url is None:
-        raise NotSupportedError("angelcam: the clip is not ready")
-    part = url_part(client, clip.download_url)
+        raise NotSupportedError("the clip is not ready")
+    part = url_part(connection, clip.download_url)
     camera = entry.runtime_data.coordinator.data.cameras.get(camera_id)
     if part.extension == ".mp4" or (camera is not None and camera.codec == "mjpeg"):
         # Angelcam cuts MJPEG cameras' clips as MP4: a file a browser plays as it is.
@@ -110,7 +106,10 @@ async def async_open_clip(
 
 
 def event_media_fetch(
-    client: NovaVMSClient, event: CameraEvent, pick: Callable[[CameraEvent], str | None]
+    connection: Connection,
+    log: EventLog,
+    event: CameraEvent,
+    pick: Callable[[CameraEvent], str | None],
 ) -> Fetch:
     """Fetch an event's snapshot or clip; a refused signed URL is read again with the event.
 
@@ -122,10 +121,10 @@ def event_media_fetch(
     async def fetch() -> Media:
         nonlocal url
         try:
-            return await media_fetch(client, url)()
+            return await media_fetch(connection, url)()
         except (RequestRejectedError, PermissionDeniedError):
-            url = pick(await client.async_fetch_event(need(event.id))) or url
-            return await media_fetch(client, url)()
+            url = pick(await log.async_fetch_event(need(event.id))) or url
+            return await media_fetch(connection, url)()
 
     return fetch
 
@@ -133,15 +132,16 @@ def event_media_fetch(
 async def async_open_event_media(
     hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, event_id: str, part: EventPart
 ) -> PlaybackSession:
-    """A NovaVMS event's snapshot (one image) or clip (a one-segment playlist)."""
-    client = _client(entry, NovaVMSClient)
-    event = await client.async_fetch_event(event_id)
+    """An event's snapshot (one image) or clip (a one-segment playlist)."""
+    connection = entry.runtime_data.connection
+    log = offered(connection.events, "events")
+    event = await log.async_fetch_event(event_id)
     if event.camera_id not in (None, camera_id):
-        raise NotSupportedError("novavms: the event belongs to another camera")
+        raise NotSupportedError("the event belongs to another camera")
     pick = EVENT_MEDIA[part]
     if pick(event) is None:
-        raise NotSupportedError(f"novavms: the event has no {part}")
-    fetch = event_media_fetch(client, event, pick)
+        raise NotSupportedError(f"the event has no {part}")
+    fetch = event_media_fetch(connection, log, event, pick)
     if part is EventPart.SNAPSHOT:
         session = sessions(hass).create(entry, camera_id, start=event.occurred_at, mime=JPEG_MIME)
         session.add(fetched(fetch, ".jpg"))
@@ -153,13 +153,13 @@ async def async_open_event_media(
 
 
 def _vod_piece(
-    hass: HomeAssistant, client: OpenCameraClient, start: datetime, end: datetime
+    hass: HomeAssistant, vod: RecordedVideo, start: datetime, end: datetime
 ) -> Callable[[], Awaitable[Media]]:
     async def fetch() -> Media:
-        # The client writes recorded video to a file (it can be large); read it back once.
+        # The device's video is written to a file (it can be large); read it back once.
         directory = Path(await hass.async_add_executor_job(tempfile.mkdtemp))
         try:
-            await client.async_download_vod(start, end, directory / "piece.ts")
+            await vod.async_download_vod(start, end, directory / "piece.ts")
             body = await hass.async_add_executor_job((directory / "piece.ts").read_bytes)
         finally:
             await hass.async_add_executor_job(partial(shutil.rmtree, directory, ignore_errors=True))
@@ -176,13 +176,13 @@ async def async_open_vod(
     start: datetime,
     end: datetime,
 ) -> PlaybackSession:
-    """OpenCamera recorded video of [start, end) as a playlist of one-minute pieces."""
-    client = _client(entry, OpenCameraClient)
+    """Recorded video of [start, end) as a playlist of one-minute pieces."""
+    vod = offered(entry.runtime_data.connection.vod, "recorded video")
     pieces: list[tuple[Part, float]] = []
     cursor = start
     while cursor < end:
         until = min(cursor + VOD_PIECE, end)
-        fetch = _vod_piece(hass, client, cursor, until)
+        fetch = _vod_piece(hass, vod, cursor, until)
         pieces.append((fetched(fetch), (until - cursor).total_seconds()))
         cursor = until
     session = sessions(hass).create(entry, camera_id, start=start)
@@ -190,10 +190,10 @@ async def async_open_vod(
     return session
 
 
-def _stream(session: PlaybackSession) -> tuple[AngelcamClient, PlaybackStream]:
-    if not isinstance(session.client, AngelcamClient) or session.stream is None:
-        raise NotSupportedError("only Angelcam playback streams can be steered")
-    return session.client, session.stream
+def _stream(session: PlaybackSession) -> tuple[CloudRecordings, PlaybackStream]:
+    if session.steer is None or session.stream is None:
+        raise NotSupportedError("only cloud playback streams can be steered")
+    return session.steer, session.stream
 
 
 async def async_position(session: PlaybackSession) -> PlaybackPosition:

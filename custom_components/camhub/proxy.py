@@ -33,8 +33,9 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
-from .providers import ProviderClient
 from .providers.errors import ProviderError, RequestRejectedError
+from .providers.features import CloudRecordings
+from .providers.interface import Connection
 from .providers.model import MediaStream, PlaybackStream
 
 _LOGGER = logging.getLogger(__name__)
@@ -98,11 +99,13 @@ class PlaybackSession:
 
     id: str
     entry_id: str
-    client: ProviderClient = field(repr=False)
+    connection: Connection = field(repr=False)
     camera_id: str
     last_used: datetime
     parts: list[Part] = field(default_factory=list)
     stream: PlaybackStream | None = None
+    # Who steers `stream` (position, play/pause, speed): set when a recording stream opens.
+    steer: CloudRecordings | None = field(default=None, repr=False)
     start: datetime | None = None
     recording_id: str | None = None
     # What part 0 is, as the player is told (HLS unless a single file or image is served).
@@ -132,21 +135,23 @@ def signed(hass: HomeAssistant, path: str) -> str:
     return async_sign_path(hass, path, SIGNED_FOR)
 
 
-def media_fetch(client: ProviderClient, url: str) -> Fetch:
-    """Fetch a vendor media URL through its provider client (errors mapped, URL never logged)."""
+def media_fetch(connection: Connection, url: str) -> Fetch:
+    """Fetch a vendor media URL through the entry's connection (errors mapped, URL never logged)."""
 
     async def fetch() -> Media:
-        media = await client.async_fetch_media(url)
+        media = await connection.async_fetch_media(url)
         return media.content, media.content_type
 
     return fetch
 
 
-def url_part(client: ProviderClient, url: str) -> Part:
+def url_part(connection: Connection, url: str) -> Part:
     """A part served from a vendor URL (its extension kept for players that look at it)."""
     suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
     return Part(
-        open=partial(client.async_open_media, url), url=url, extension=suffix if suffix else ".ts"
+        open=partial(connection.async_open_media, url),
+        url=url,
+        extension=suffix if suffix else ".ts",
     )
 
 
@@ -212,6 +217,7 @@ class PlaybackSessions:
         camera_id: str,
         *,
         stream: PlaybackStream | None = None,
+        steer: CloudRecordings | None = None,
         start: datetime | None = None,
         recording_id: str | None = None,
         mime: str = HLS_MIME,
@@ -223,10 +229,11 @@ class PlaybackSessions:
         session = PlaybackSession(
             id=secrets.token_urlsafe(24),
             entry_id=entry.entry_id,
-            client=entry.runtime_data.client,
+            connection=entry.runtime_data.connection,
             camera_id=camera_id,
             last_used=dt_util.utcnow(),
             stream=stream,
+            steer=steer,
             start=start,
             recording_id=recording_id,
             mime=mime,
@@ -249,8 +256,8 @@ class PlaybackSessions:
             now - session.last_used <= SESSION_IDLE
             and entry is not None
             and entry.state is ConfigEntryState.LOADED
-            # A reloaded entry has a new client: streams of the old one are gone.
-            and entry.runtime_data.client is session.client
+            # A reloaded entry has a new connection: streams of the old one are gone.
+            and entry.runtime_data.connection is session.connection
         )
 
     def _purge(self) -> None:
@@ -267,7 +274,7 @@ def rewrite_playlist(hass: HomeAssistant, session: PlaybackSession, base: str, t
     """Point every URI of a vendor playlist at the proxy (signed for the current user)."""
 
     def proxied(uri: str) -> str:
-        index = session.add(url_part(session.client, urljoin(base, uri)))
+        index = session.add(url_part(session.connection, urljoin(base, uri)))
         return signed(hass, session.path(index))
 
     lines = []

@@ -1,4 +1,4 @@
-"""What cameras recorded, fetched when first shown and cached per entry (Angelcam: 1000 a day)."""
+"""What cameras recorded, fetched when first shown and cached per entry (requests are metered)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import date, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 from weakref import WeakKeyDictionary
 
 from homeassistant.core import HomeAssistant
@@ -16,9 +16,10 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
-from .providers import AngelcamClient, NovaVMSClient, ProviderClient
-from .providers.angelcam.client import RECORD_MIN_SECONDS
+from .offered import offered
 from .providers.errors import NotSupportedError
+from .providers.features import CloudRecordings
+from .providers.interface import Connection
 from .providers.model import CameraEvent, Clip, Recording, Segment
 
 # A camera's recordings rarely change; its clips and events do.
@@ -35,7 +36,7 @@ EVENT_LIMIT: Final = 50
 # Thumbnails kept per entry (a JPEG of some tens of kB each).
 THUMBNAILS_KEPT: Final = 200
 
-DATA_LIBRARIES: HassKey[WeakKeyDictionary[ProviderClient, MediaLibrary]] = HassKey(
+DATA_LIBRARIES: HassKey[WeakKeyDictionary[Connection, MediaLibrary]] = HassKey(
     f"{DOMAIN}_media_libraries"
 )
 
@@ -92,10 +93,11 @@ class TtlCache:
         self, key: Hashable, ttl: timedelta | None, fetch: Callable[[], Awaitable[T]]
     ) -> T:
         """The cached value, else the fetched one (kept `ttl`, None: until evicted)."""
+        # A key is always filled by the same fetch, so what it holds is that fetch's T.
         if (entry := self._fresh(key)) is not None:
-            return entry.value  # type: ignore[return-value]
+            return cast("T", entry.value)
         if (pending := self._pending.get(key)) is not None:
-            return await pending  # type: ignore[return-value]
+            return cast("T", await pending)
         future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
         self._pending[key] = future
         try:
@@ -130,10 +132,10 @@ class MediaLibrary:
     """One entry's recordings, timelines, clips and events, each fetched when first shown."""
 
     def __init__(
-        self, client: ProviderClient, now: Callable[[], datetime] = dt_util.utcnow
+        self, connection: Connection, now: Callable[[], datetime] = dt_util.utcnow
     ) -> None:
-        """Cache for `client`; `now` decides which days are still open."""
-        self.client = client
+        """Cache for `connection`; `now` decides which days are still open."""
+        self.connection = connection
         self._now = now
         self._cache = TtlCache(now, max_entries=TIMELINE_DAYS_KEPT * 4)
         # Pictures of past moments: they never change, so only the count bounds them.
@@ -141,12 +143,9 @@ class MediaLibrary:
         # Recordings we started for manual clips, and when their auto-stop comes.
         self._clip_stops: dict[str, datetime] = {}
 
-    def _angelcam(self) -> AngelcamClient | None:
-        return self.client if isinstance(self.client, AngelcamClient) else None
-
     async def recordings(self, camera_id: str) -> list[Recording]:
         """The camera's cloud recordings; none without Cloud Recording (no error)."""
-        if (client := self._angelcam()) is None:
+        if (client := self.connection.recordings) is None:
             return []
 
         async def fetch() -> list[Recording]:
@@ -182,7 +181,7 @@ class MediaLibrary:
 
     async def timeline(self, recording_id: str, day: date) -> list[Segment]:
         """The day's segments (the client splits a 25-hour day into 24-hour calls)."""
-        client = self._angelcam()
+        client = self.connection.recordings
         if client is None:
             return []
         start, end = day_bounds(day)
@@ -199,8 +198,8 @@ class MediaLibrary:
         )
 
     async def clips(self, camera_id: str) -> list[Clip]:
-        """The camera's Angelcam clips, newest first; none without Cloud Recording."""
-        if (client := self._angelcam()) is None:
+        """The camera's cloud clips, newest first; none without Cloud Recording."""
+        if (client := self.connection.recordings) is None:
             return []
 
         async def fetch() -> list[Clip]:
@@ -221,62 +220,60 @@ class MediaLibrary:
         self._cache.forget(("events", camera_id))
 
     async def event(self, event_id: str) -> CameraEvent | None:
-        """A NovaVMS event in full (with its clip), None for other vendors."""
-        client = self.client
-        if not isinstance(client, NovaVMSClient):
+        """An event in full with its media; None where events carry no media of their own."""
+        log = self.connection.events
+        if log is None:
             return None
-        return await self._cache.get(
-            ("event", event_id), EVENTS_TTL, lambda: client.async_fetch_event(event_id)
-        )
+
+        async def fetch() -> CameraEvent | None:
+            try:
+                return await log.async_fetch_event(event_id)
+            except NotSupportedError:
+                return None
+
+        return await self._cache.get(("event", event_id), EVENTS_TTL, fetch)
 
     async def events(self, camera_id: str) -> list[CameraEvent]:
         """The camera's newest events (one page), newest first."""
-        client = self.client
+        log = self.connection.events
 
         async def fetch() -> list[CameraEvent]:
-            if isinstance(client, NovaVMSClient):
-                found = await client.async_fetch_events(camera_id=camera_id, limit=EVENT_LIMIT)
-            elif isinstance(client, AngelcamClient):
-                # Bounded in time: the client follows every page of the range.
-                since = self._now() - DEFAULT_RETENTION
-                found = await client.async_fetch_camera_events(
-                    camera_id, start=since, limit=EVENT_LIMIT
-                )
-            else:
+            if log is None:
                 return []
+            # Bounded in time where the vendor pages by time (every page of the range).
+            since = self._now() - DEFAULT_RETENTION
+            found = await log.async_fetch_camera_events(camera_id, since=since, limit=EVENT_LIMIT)
             return sorted(found, key=lambda event: event.occurred_at, reverse=True)
 
         return await self._cache.get(("events", camera_id), EVENTS_TTL, fetch)
 
 
 def media_library(hass: HomeAssistant, entry: CamHubConfigEntry) -> MediaLibrary:
-    """The library of a loaded entry; a reloaded entry has a new client and starts afresh."""
+    """The library of a loaded entry; a reloaded entry has a new connection and starts afresh."""
     libraries = hass.data.setdefault(DATA_LIBRARIES, WeakKeyDictionary())
-    client = entry.runtime_data.client
-    if (library := libraries.get(client)) is None:
-        library = libraries[client] = MediaLibrary(client)
+    connection = entry.runtime_data.connection
+    if (library := libraries.get(connection)) is None:
+        library = libraries[connection] = MediaLibrary(connection)
     return library
 
 
 async def async_record_clip(
     hass: HomeAssistant, entry: CamHubConfigEntry, camera_id: str, seconds: int
 ) -> dict[str, Any]:
-    """Start (or extend) an Angelcam cloud recording for at least `seconds`.
+    """Start (or extend) a cloud recording for at least `seconds`.
 
     Returns what was recorded (the keys of a NovaVMS trigger's response, plus the
     recording). Provider errors propagate for the caller to translate; a camera with
     no active recording raises the translated `no_recording`.
     """
-    client = entry.runtime_data.client
-    if not isinstance(client, AngelcamClient):
-        raise NotSupportedError("only Angelcam cameras record cloud clips")
+    client: CloudRecordings = offered(entry.runtime_data.connection.recordings, "cloud recording")
     library = media_library(hass, entry)
     recordings = await library.recordings(camera_id)
     running = next((recording for recording in recordings if recording.active), None)
     if running is None:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_recording")
-    # Angelcam records for at least 30 s: a shorter clip is cut from that.
-    seconds = max(seconds, RECORD_MIN_SECONDS)
+    # The vendor records for a minimum time (Angelcam 30 s): a shorter clip is cut from that.
+    seconds = max(seconds, client.min_record_seconds)
     started = dt_util.utcnow()
     target = library.clip_recording(recordings)
     if target is not None:

@@ -1,4 +1,4 @@
-"""Health sensors: OpenCamera storage, boot and media; recording, camera and gateway status."""
+"""Health sensors: device storage, boot and media; recording, camera and gateway status."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from homeassistant.components.sensor import (  # type: ignore[attr-defined,unuse
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfInformation
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import CamHubCoordinator
@@ -30,12 +30,14 @@ from .entity import (
     async_add_hardware_entities,
     async_add_site_entities,
 )
-from .health import primary_recording
-from .providers.model import Camera, Capability, DeviceInfo, Gateway, Site, SystemInfo, Vendor
+from .providers.angelcam.health import primary_recording
+from .providers.interface import Connection
+from .providers.model import Camera, Capability, DeviceInfo, Gateway, Site, SystemInfo
 
 PARALLEL_UPDATES = 0
 
-# NovaVMS camera statuses and Angelcam recording statuses (lower case: translation keys).
+# Detailed camera statuses (STATUS_DETAIL) and cloud recording statuses (lower case:
+# translation keys).
 CAMERA_STATUSES: Final = ["online", "offline", "pending", "error", "disabled"]
 RECORDING_STATUSES: Final = ["ready", "connecting", "recording", "stopping", "error"]
 # The boot time is derived from uptime at each poll; jitter below this is not a reboot.
@@ -129,22 +131,26 @@ def _recording_attributes(coordinator: CamHubCoordinator, camera: Camera) -> Map
     }
 
 
-def _opencamera(vendor: Vendor, _camera: Camera) -> bool:
-    return vendor is Vendor.OPENCAMERA
+def _capable(capability: Capability) -> Callable[[Connection, Camera], bool]:
+    def supported(_connection: Connection, camera: Camera) -> bool:
+        return camera.supports(capability)
+
+    return supported
 
 
-def _opencamera_system(vendor: Vendor, camera: Camera) -> bool:
-    # FIRMWARE means the device answered /system (opencamd answers it 501).
-    return vendor is Vendor.OPENCAMERA and camera.supports(Capability.FIRMWARE)
+# The device reports itself (OpenCamera /device), even when it answers no /system.
+_device_info = _capable(Capability.DEVICE_INFO)
+# FIRMWARE means the device answered /system (opencamd answers it 501).
+_system_info = _capable(Capability.FIRMWARE)
 
 
 def _diagnostic(
     key: str,
     value_fn: Callable[[CamHubCoordinator, Camera], Value],
-    supported: Callable[[Vendor, Camera], bool] = _opencamera_system,
+    supported: Callable[[Connection, Camera], bool] = _system_info,
     **kw: Any,
 ) -> CamHubCameraSensorDescription:
-    """A diagnostic sensor of an OpenCamera device (by default one read from /system)."""
+    """A diagnostic sensor of a device reporting itself (by default one read from /system)."""
     return CamHubCameraSensorDescription(
         key=key,
         translation_key=key,
@@ -156,7 +162,10 @@ def _diagnostic(
 
 
 # Media settings rarely matter: their sensors start disabled.
-_MEDIA: Final[dict[str, Any]] = {"supported": _opencamera, "entity_registry_enabled_default": False}
+_MEDIA: Final[dict[str, Any]] = {
+    "supported": _device_info,
+    "entity_registry_enabled_default": False,
+}
 _GB: Final[dict[str, Any]] = {
     "device_class": SensorDeviceClass.DATA_SIZE,
     "native_unit_of_measurement": UnitOfInformation.GIGABYTES,
@@ -174,7 +183,7 @@ CAMERA_SENSORS: tuple[CamHubCameraSensorDescription, ...] = (
     _diagnostic(
         "last_boot",
         _last_boot,
-        _opencamera,
+        _device_info,
         device_class=SensorDeviceClass.TIMESTAMP,
         jitter=BOOT_JITTER,
     ),
@@ -189,7 +198,7 @@ CAMERA_SENSORS: tuple[CamHubCameraSensorDescription, ...] = (
         options=CAMERA_STATUSES,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
-        supported=lambda vendor, _camera: vendor is Vendor.NOVAVMS,
+        supported=_capable(Capability.STATUS_DETAIL),
         value_fn=_camera_status,
         attributes_fn=lambda _coordinator, camera: {"active_tier": camera.active_tier},
     ),
@@ -199,8 +208,8 @@ CAMERA_SENSORS: tuple[CamHubCameraSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=RECORDING_STATUSES,
         available_offline=True,
-        supported=lambda vendor, camera: (
-            vendor is Vendor.ANGELCAM and camera.supports(Capability.RECORDINGS)
+        supported=lambda connection, camera: (
+            connection.recordings is not None and camera.supports(Capability.RECORDINGS)
         ),
         value_fn=_recording,
         attributes_fn=_recording_attributes,
@@ -212,7 +221,7 @@ SITE_SENSORS: tuple[CamHubSiteSensorDescription, ...] = tuple(
         key=key,
         translation_key=key,
         device_class=SensorDeviceClass.TIMESTAMP,
-        supported=lambda vendor, _site: vendor is Vendor.ANGELCAM,
+        supported=lambda _connection, site: site.supports(Capability.ARMING_SCHEDULE),
         value_fn=value_fn,
     )
     for key, value_fn in (
@@ -233,7 +242,9 @@ GATEWAY_SENSORS: tuple[CamHubSensorDescription[Gateway], ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every camera, location and gateway, now and as they appear."""
     async_add_camera_entities(entry, async_add_entities, CAMERA_SENSORS, CamHubCameraSensor)

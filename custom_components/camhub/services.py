@@ -38,9 +38,9 @@ from .playback import (
     position_data,
     sessions,
 )
-from .providers import AngelcamClient, NovaVMSClient
 from .providers.errors import NotSupportedError, ProviderError
-from .providers.model import Clip, Vendor
+from .providers.features import CloudRecordings
+from .providers.model import Capability, Clip
 from .proxy import PlaybackSession, signed
 from .recordings import async_record_clip, media_library
 from .schema import vol
@@ -60,12 +60,12 @@ ATTR_RECORDING_ID: Final = "recording_id"
 ATTR_STREAM_ID: Final = "stream_id"
 ATTR_SPEED: Final = "speed"
 
-# NovaVMS manual triggers record 5-60 s and keep a note of up to 500 characters.
+# Manual triggers record 5-60 s and keep a note of up to 500 characters (NovaVMS's range).
 TRIGGER_SECONDS: Final = (5, 60)
 NOTE_LENGTH: Final = 500
 CLIP_LONGEST: Final = timedelta(hours=3)
 # A created clip is polled until it is ready: every few seconds (each poll is one
-# Angelcam request), for a few minutes at most.
+# metered request), for a few minutes at most.
 CLIP_POLL: Final = timedelta(seconds=10)
 CLIP_WAIT: Final = timedelta(minutes=3)
 
@@ -142,11 +142,20 @@ def _one_camera(hass: HomeAssistant, call: ServiceCall) -> tuple[CamHubConfigEnt
     return _camera_of(hass, entity_ids[0])
 
 
-def _angelcam(entry: CamHubConfigEntry) -> AngelcamClient:
-    client = entry.runtime_data.client
-    if not isinstance(client, AngelcamClient):
-        raise _invalid("unsupported_camera", vendor=client.vendor.value)
-    return client
+def _vendor_name(entry: CamHubConfigEntry) -> str:
+    return entry.runtime_data.connection.provider.name
+
+
+def _unsupported(entry: CamHubConfigEntry) -> ServiceValidationError:
+    return _invalid("unsupported_camera", vendor=_vendor_name(entry))
+
+
+def _recordings(entry: CamHubConfigEntry) -> CloudRecordings:
+    """The entry's cloud recordings; a camera of a vendor without them is the wrong target."""
+    recordings = entry.runtime_data.connection.recordings
+    if recordings is None:
+        raise _unsupported(entry)
+    return recordings
 
 
 def _check_range(start: datetime, end: datetime | None, longest: timedelta | None = None) -> None:
@@ -158,12 +167,12 @@ def _check_range(start: datetime, end: datetime | None, longest: timedelta | Non
         raise _invalid("range_too_long", hours=str(int(longest.total_seconds() // 3600)))
 
 
-async def _provider[T](vendor: Vendor, call: Awaitable[T]) -> T:
+async def _provider[T](vendor_name: str, call: Awaitable[T]) -> T:
     """Await a provider call; its failures become translated errors."""
     try:
         return await call
     except ProviderError as err:
-        raise translated_error(err, vendor) from err
+        raise translated_error(err, vendor_name) from err
 
 
 async def _async_sleep(hass: HomeAssistant, delay: timedelta) -> None:
@@ -224,7 +233,7 @@ class CamHubServices:
         self.hass = hass
 
     async def trigger_clip(self, call: ServiceCall) -> ServiceResponse:
-        """Record a clip now: a NovaVMS manual trigger, or an Angelcam cloud recording.
+        """Record a clip now: a trigger on the camera, or a cloud recording.
 
         Every target is checked before anything is recorded.
         """
@@ -236,16 +245,17 @@ class CamHubServices:
         if note is not None and len(note) > NOTE_LENGTH:
             raise _invalid("note_too_long", max=str(NOTE_LENGTH))
         targets = [_camera_of(self.hass, entity_id) for entity_id in call.data[ATTR_ENTITY_ID]]
-        for entry, _ in targets:
-            client = entry.runtime_data.client
-            if not isinstance(client, NovaVMSClient | AngelcamClient):
-                raise _invalid("unsupported_camera", vendor=client.vendor.value)
+        for entry, camera_id in targets:
+            if not self._takes_trigger(entry, camera_id) and (
+                entry.runtime_data.connection.recordings is None
+            ):
+                raise _unsupported(entry)
         triggered: dict[str, Any] = {}
         for entity_id, (entry, camera_id) in zip(call.data[ATTR_ENTITY_ID], targets, strict=True):
-            client = entry.runtime_data.client
-            if isinstance(client, NovaVMSClient):
+            clip_trigger = entry.runtime_data.connection.clip_trigger
+            if clip_trigger is not None and self._takes_trigger(entry, camera_id):
                 trigger = await _provider(
-                    client.vendor, client.async_trigger_clip(camera_id, duration, note)
+                    _vendor_name(entry), clip_trigger.async_trigger_clip(camera_id, duration, note)
                 )
                 media_library(self.hass, entry).events_changed(camera_id)
                 triggered[entity_id] = {
@@ -254,19 +264,28 @@ class CamHubServices:
                     "expected_duration": trigger.expected_duration,
                 }
             else:
+                # A camera without cloud recording answers `no_recording`, as it says why.
                 triggered[entity_id] = await _provider(
-                    client.vendor, async_record_clip(self.hass, entry, camera_id, duration)
+                    _vendor_name(entry), async_record_clip(self.hass, entry, camera_id, duration)
                 )
         return {"triggered": triggered}
 
+    @staticmethod
+    def _takes_trigger(entry: CamHubConfigEntry, camera_id: str) -> bool:
+        camera = entry.runtime_data.coordinator.data.cameras[camera_id]
+        return entry.runtime_data.connection.clip_trigger is not None and camera.supports(
+            Capability.CLIP_TRIGGER
+        )
+
     async def create_clip(self, call: ServiceCall) -> ServiceResponse:
-        """Cut an Angelcam clip; with a response asked for, wait until it is ready."""
+        """Cut a cloud clip; with a response asked for, wait until it is ready."""
         entry, camera_id = _one_camera(self.hass, call)
-        client = _angelcam(entry)
+        client = _recordings(entry)
+        vendor_name = _vendor_name(entry)
         start, end = _utc(call.data[ATTR_START]), _utc(call.data[ATTR_END])
         _check_range(start, end, CLIP_LONGEST)
         clip = await _provider(
-            client.vendor,
+            vendor_name,
             client.async_create_clip(
                 camera_id,
                 name=call.data[ATTR_NAME],
@@ -286,13 +305,14 @@ class CamHubServices:
                 raise _failed("clip_timeout", name=clip.name)
             await _async_sleep(self.hass, CLIP_POLL)
             waited += CLIP_POLL
-            clip = await _provider(client.vendor, client.async_fetch_clip(camera_id, clip.id))
+            clip = await _provider(vendor_name, client.async_fetch_clip(camera_id, clip.id))
         return {"clip": _clip_data(entry, clip)}
 
     async def playback_stream(self, call: ServiceCall) -> ServiceResponse:
         """Open a playback stream from `start`; returns its URL and control URLs."""
         entry, camera_id = _one_camera(self.hass, call)
-        vendor = _angelcam(entry).vendor
+        _recordings(entry)
+        vendor = _vendor_name(entry)
         start = _utc(call.data[ATTR_START])
         end = _utc(call.data[ATTR_END]) if ATTR_END in call.data else None
         _check_range(start, end)
@@ -311,7 +331,7 @@ class CamHubServices:
                     self.hass, entry, camera_id, recording.id, start=start, end=end
                 )
             except NotSupportedError:
-                # Angelcam answers 404 when this recording has no footage at `start`.
+                # The vendor answers 404 when this recording has no footage at `start`.
                 continue
             except ProviderError as err:
                 raise translated_error(err, vendor) from err
@@ -328,7 +348,8 @@ class CamHubServices:
     async def playback_position(self, call: ServiceCall) -> ServiceResponse:
         """Where the playback stream is now, and its speed."""
         session = self._session(call)
-        return position_data(await _provider(session.client.vendor, async_position(session)))
+        vendor_name = session.connection.provider.name
+        return position_data(await _provider(vendor_name, async_position(session)))
 
     async def set_playback_speed(self, call: ServiceCall) -> ServiceResponse:
         """Play the stream at 1, 2, 4, 8 or 16 times real time."""
@@ -336,7 +357,7 @@ class CamHubServices:
         if speed not in SPEEDS:
             raise _invalid("invalid_speed", speeds=", ".join(map(str, SPEEDS)))
         session = self._session(call)
-        await _provider(session.client.vendor, async_set_speed(session, speed))
+        await _provider(session.connection.provider.name, async_set_speed(session, speed))
         return None
 
 

@@ -5,10 +5,10 @@ identifier (base64url). The view needs Home Assistant authentication (the fronte
 thumbnails that start with ``/`` with the user's token), asks the vendor for the image and
 hands back only the bytes: vendor URLs and their tokens never reach the browser.
 
-Angelcam draws a recording's picture at any instant (one metered request each), so
-thumbnails are cached for good (that moment does not change) and are skipped, not
+A cloud recording's picture is drawn at any instant (Angelcam: one metered request each),
+so thumbnails are cached for good (that moment does not change) and are skipped, not
 queued, when the account's request budget runs low: polling, snapshots and user actions
-come first. NovaVMS events carry their own snapshot.
+come first. Events with media of their own (NovaVMS) carry their own snapshot.
 """
 
 from __future__ import annotations
@@ -28,19 +28,21 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
-from .lib.media_ids import EventPart, MediaId, Section, parse
+from .lib.media_ids import EventPart, MediaId, Section, need, parse
 from .playback import EVENT_MEDIA, event_media_fetch
-from .providers import AngelcamClient, NovaVMSClient
-from .providers.angelcam.poll import MINUTE_RESERVE
+from .providers.budget import RequestBudget
 from .providers.errors import ProviderError
-from .providers.model import CameraEvent
+from .providers.features import CloudRecordings, EventLog
+from .providers.interface import Connection
+from .providers.model import CameraEvent, Capability
 from .recordings import MediaLibrary, media_library
 
 _LOGGER = logging.getLogger(__name__)
 
 URL_PREFIX: Final = "/api/camhub/thumbnail"
-# Thumbnails need this much of the Angelcam minute left, so the next poll still fits.
-MINUTE_KEPT: Final = 2 * MINUTE_RESERVE
+# Thumbnails need this much of the minute left, so the next poll still fits (twice what
+# the Angelcam poll keeps in reserve for itself).
+MINUTE_KEPT: Final = 10
 # And this share of the day, for snapshots, streams and actions.
 DAY_KEPT_SHARE: Final = 0.25
 
@@ -61,17 +63,17 @@ def _media_id(token: str) -> MediaId:
         raise ValueError("not a thumbnail token") from err
 
 
-def budget_allows(client: AngelcamClient) -> bool:
+def budget_allows(budget: RequestBudget) -> bool:
     """Whether a thumbnail may spend one request of the account's budget now."""
-    budget = client.budget
-    daily = budget.daily_limit or 0
-    return (budget.remaining_minute or 0) > MINUTE_KEPT and (
-        budget.remaining_today or 0
-    ) > daily * DAY_KEPT_SHARE
+    minute, today, daily = budget.remaining_minute, budget.remaining_today, budget.daily_limit
+    # A window the vendor does not meter leaves nothing to keep.
+    return (minute is None or minute > MINUTE_KEPT) and (
+        today is None or daily is None or today > daily * DAY_KEPT_SHARE
+    )
 
 
-async def _angelcam_moment(library: MediaLibrary, media_id: MediaId) -> datetime | None:
-    """The instant an Angelcam item shows: a segment or point, a clip's or event's start."""
+async def _recording_moment(library: MediaLibrary, media_id: MediaId) -> datetime | None:
+    """The instant a recorded item shows: a segment or point, a clip's or event's start."""
     camera_id = media_id.camera_id or ""
     match media_id:
         case MediaId(section=Section.RECORDING, start=int(start)):
@@ -84,32 +86,32 @@ async def _angelcam_moment(library: MediaLibrary, media_id: MediaId) -> datetime
     return None
 
 
-async def _angelcam_image(
-    client: AngelcamClient, library: MediaLibrary, media_id: MediaId
+async def _recording_image(
+    connection: Connection, recordings: CloudRecordings, library: MediaLibrary, media_id: MediaId
 ) -> bytes | None:
-    at = await _angelcam_moment(library, media_id)
+    at = await _recording_moment(library, media_id)
     if at is None:
         return None
     camera_id = media_id.camera_id or ""
     recording_id = media_id.item if media_id.section is Section.RECORDING else None
     if recording_id is None:
-        recordings = await library.recordings(camera_id)
-        if not recordings:
+        listed = await library.recordings(camera_id)
+        if not listed:
             return None
         # Clips and events are cut from the camera's continuous recording (listed first).
-        recording_id = recordings[0].id
+        recording_id = listed[0].id
     key = ("thumbnail", recording_id, int(at.timestamp()))
     if isinstance(cached := library.thumbnails.peek(key), bytes):
         return cached
-    if not budget_allows(client):
+    if not budget_allows(connection.budget):
         return None
     return await library.thumbnails.get(
-        key, None, lambda: client.async_recording_snapshot(recording_id, at)
+        key, None, lambda: recordings.async_recording_snapshot(recording_id, at)
     )
 
 
-async def _novavms_image(
-    client: NovaVMSClient, library: MediaLibrary, media_id: MediaId
+async def _event_image(
+    connection: Connection, log: EventLog, library: MediaLibrary, media_id: MediaId
 ) -> bytes | None:
     if media_id.section is not Section.EVENTS or media_id.item is None:
         return None
@@ -118,7 +120,7 @@ async def _novavms_image(
     pick = EVENT_MEDIA[EventPart.SNAPSHOT]
     if event is None or pick(event) is None:
         return None
-    fetch = event_media_fetch(client, event, pick)
+    fetch = event_media_fetch(connection, log, event, pick)
 
     async def image() -> bytes:
         body, _ = await fetch()
@@ -131,12 +133,13 @@ async def async_thumbnail(
     hass: HomeAssistant, entry: CamHubConfigEntry, media_id: MediaId
 ) -> bytes | None:
     """The picture of a browsed item, or None when it has none (or not now)."""
-    client = entry.runtime_data.client
+    connection = entry.runtime_data.connection
+    camera = entry.runtime_data.coordinator.data.cameras[need(media_id.camera_id)]
     library = media_library(hass, entry)
-    if isinstance(client, AngelcamClient):
-        return await _angelcam_image(client, library, media_id)
-    if isinstance(client, NovaVMSClient):
-        return await _novavms_image(client, library, media_id)
+    if connection.recordings is not None and camera.supports(Capability.RECORDINGS):
+        return await _recording_image(connection, connection.recordings, library, media_id)
+    if connection.events is not None and camera.supports(Capability.EVENT_MEDIA):
+        return await _event_image(connection, connection.events, library, media_id)
     return None
 
 

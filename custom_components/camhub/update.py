@@ -1,4 +1,4 @@
-"""Firmware of an OpenCamera device: the version it runs and an upgrade from a user's file."""
+"""Firmware of a device: the version it runs and an upgrade from a user's file."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from homeassistant.components.update import (  # type: ignore[attr-defined,unuse
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .entity import CamHubCameraDescription, CamHubCameraEntity, async_add_camera_entities
 from .exceptions import translated_error
-from .firmware import UPGRADE_OPERATION, UploadProgress, firmware_file
-from .providers import OpenCameraClient
-from .providers.errors import NotSupportedError, ProviderError, RequestRejectedError
-from .providers.model import Camera, Capability, Vendor
+from .firmware import UploadProgress, firmware_file
+from .offered import offered
+from .providers.errors import ProviderError, RequestRejectedError
+from .providers.interface import Connection
+from .providers.model import Camera, Capability
 
 # One upload at a time per device; the platform lets actions of other devices run.
 PARALLEL_UPDATES = 0
@@ -32,9 +33,9 @@ class CamHubUpdateDescription(CamHubCameraDescription, UpdateEntityDescription):
     """The firmware entity of a device."""
 
 
-def _has_firmware(vendor: Vendor, camera: Camera) -> bool:
-    # Only OpenCamera devices report firmware, and only those answering /system.
-    return vendor is Vendor.OPENCAMERA and camera.supports(Capability.FIRMWARE)
+def _has_firmware(connection: Connection, camera: Camera) -> bool:
+    # FIRMWARE: the device reports its version (OpenCamera: it answers /system).
+    return connection.firmware is not None and camera.supports(Capability.FIRMWARE)
 
 
 UPDATES: tuple[CamHubUpdateDescription, ...] = (
@@ -48,7 +49,9 @@ UPDATES: tuple[CamHubUpdateDescription, ...] = (
 
 
 async def async_setup_entry(
-    hass: HomeAssistant, entry: CamHubConfigEntry, async_add_entities: AddEntitiesCallback
+    hass: HomeAssistant,
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the firmware entity of a device that reports its firmware."""
     async_add_camera_entities(entry, async_add_entities, UPDATES, CamHubFirmwareUpdate)
@@ -86,11 +89,6 @@ class CamHubFirmwareUpdate(CamHubCameraEntity, UpdateEntity):
 
     async def async_upgrade(self, path: str) -> None:
         """Upload the firmware file at `path` (inside the config directory), showing progress."""
-        client = self.coordinator.client
-        if not isinstance(client, OpenCameraClient) or (
-            UPGRADE_OPERATION in self.coordinator.unsupported
-        ):
-            raise translated_error(NotSupportedError("upgrade"), self.vendor)
         if self._attr_in_progress:
             raise _invalid("upgrade_in_progress")
         image, size = await self.hass.async_add_executor_job(
@@ -99,15 +97,13 @@ class CamHubFirmwareUpdate(CamHubCameraEntity, UpdateEntity):
         self._attr_in_progress = True
         self._progress(0)
         try:
-            await client.async_upgrade_firmware(image, UploadProgress(size, self._progress))
-        except NotSupportedError as err:
-            # The device answered 501: do not offer the upgrade again.
-            self.coordinator.unsupported.add(UPGRADE_OPERATION)
-            raise translated_error(err, self.vendor) from err
+            # After a 501 the feature refuses without sending the file again.
+            installer = offered(self.connection.firmware, "firmware upgrade")
+            await installer.async_upgrade_firmware(image, UploadProgress(size, self._progress))
         except RequestRejectedError as err:
             raise _invalid("firmware_rejected") from err
         except ProviderError as err:
-            raise translated_error(err, self.vendor) from err
+            raise translated_error(err, self.vendor_name) from err
         finally:
             self._attr_in_progress = False
             self._attr_update_percentage = None

@@ -167,6 +167,10 @@ class EventLog(Protocol):
 class RecordedVideo(Protocol):
     """Recorded video downloaded from the device."""
 
+    async def async_fetch_vod(self, start: datetime, end: datetime) -> bytes:
+        """The video between `start` and `end`, read whole (seconds of it, for a still)."""
+        ...
+
     async def async_download_vod(self, start: datetime, end: datetime, destination: Path) -> int:
         """Write the video between `start` and `end` to `destination`; the bytes written."""
         ...

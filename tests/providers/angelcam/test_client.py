@@ -109,6 +109,7 @@ async def test_other_space_by_header_and_unknown_space(
     site = next(iter(snapshot.sites.values()))
     assert not site.can_arm, "a guest without location.arming cannot arm"
     assert all(Capability.ARMING not in c.capabilities for c in snapshot.cameras.values())
+    assert site.capabilities == {Capability.ARMING_SCHEDULE}, "no arming panel, the schedule stays"
     with pytest.raises(PermissionDeniedError, match="HTTP 403"):
         await shop.async_arm(site.id)
     lost = make_angelcam(space_id=99, **bearer)
@@ -128,6 +129,7 @@ async def test_snapshot_state_maps_locations_cameras_and_capabilities(
     house, garage = snapshot.sites["1"], snapshot.sites["2"]
     assert (house.name, house.armed, house.can_arm) == ("House", False, True)
     assert garage.armed is True
+    assert house.capabilities == {Capability.ARMING, Capability.ARMING_SCHEDULE}
     assert set(house.camera_ids) == {"1", "2", "3"}
     front, living = snapshot.cameras["1"], snapshot.cameras["3"]
     assert front.online is True
@@ -135,6 +137,8 @@ async def test_snapshot_state_maps_locations_cameras_and_capabilities(
     assert {Capability.LIVE_HLS, Capability.RECORDINGS, Capability.ARMING} <= front.capabilities
     assert Capability.LIVE_HLS not in living.capabilities, "an MJPEG camera offers MJPEG only"
     assert Capability.LIVE_MJPEG in living.capabilities
+    # Angelcam events are moments in the recording: they carry no media of their own.
+    assert Capability.EVENT_MEDIA not in front.capabilities
 
 
 async def test_cameras_all_pages_and_empty_locations_cost_nothing(

@@ -44,7 +44,12 @@ async def test_login_identity_and_info(
     assert system.ice_servers == ("stun.l.google.com:19302",)
     snapshot = await opencamera.async_fetch_snapshot_state()
     camera = snapshot.cameras[account.account_id]
-    assert camera.capabilities == {Capability.LIVE_WEBRTC, Capability.FIRMWARE}
+    assert camera.capabilities == {
+        Capability.LIVE_WEBRTC,
+        Capability.VOD,
+        Capability.DEVICE_INFO,
+        Capability.FIRMWARE,
+    }
     assert camera.firmware == "1.0.1"
     assert calls(stack, "user/token/obtain") == 1, "the token is reused"
 
@@ -186,7 +191,8 @@ async def test_opencamd_answers_501(
     primary = make_opencamera(0, device="")  # the device part may be left empty
     snapshot = await primary.async_fetch_snapshot_state()
     camera = next(iter(snapshot.cameras.values()))
-    assert camera.capabilities == {Capability.LIVE_WEBRTC}, "no system info: no firmware entity"
+    assert Capability.FIRMWARE not in camera.capabilities, "no system info: no firmware entity"
+    assert camera.capabilities == {Capability.LIVE_WEBRTC, Capability.VOD, Capability.DEVICE_INFO}
 
 
 async def test_faults(

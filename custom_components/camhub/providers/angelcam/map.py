@@ -136,6 +136,9 @@ def location_from(
 ) -> Site:
     """LocationObject -> Site."""
     location_id = node.ident("id")
+    allowed = can_arm(permissions, location_id)
+    # Every location reports its next arming and disarming; arming needs the permission.
+    capabilities = {Capability.ARMING_SCHEDULE} | ({Capability.ARMING} if allowed else set())
     return Site(
         id=location_id,
         name=node.text("name"),
@@ -143,8 +146,9 @@ def location_from(
         armed=node.flag("is_armed"),
         next_arming=node.opt_when("next_arming"),
         next_disarming=node.opt_when("next_disarming"),
-        can_arm=can_arm(permissions, location_id),
+        can_arm=allowed,
         camera_ids=tuple(camera_ids),
+        capabilities=frozenset(capabilities),
     )
 
 

@@ -38,7 +38,15 @@ TRIGGER_MIN_SECONDS: Final = 5
 TRIGGER_MAX_SECONDS: Final = 60
 EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
 # Every NovaVMS camera is reachable for events and manual clips; no live URL is documented.
-CAMERA_CAPABILITIES: Final = frozenset({Capability.CLIP_TRIGGER, Capability.EVENTS})
+# Events carry a snapshot or clip; cameras report an enum status beside online.
+CAMERA_CAPABILITIES: Final = frozenset(
+    {
+        Capability.CLIP_TRIGGER,
+        Capability.EVENTS,
+        Capability.EVENT_MEDIA,
+        Capability.STATUS_DETAIL,
+    }
+)
 # The documented enums; a value outside them reads as UNKNOWN.
 CAMERA_STATUSES: Final = frozenset({"online", "offline", "pending", "error", "disabled"})
 ALERT_STATUSES: Final = frozenset({"new", "acknowledged", "resolved"})

@@ -86,7 +86,8 @@ def device_model(device: DeviceInfo) -> str:
 
 def snapshot_from(device: DeviceInfo, system: SystemInfo | None, fetched_at: datetime) -> Snapshot:
     """The device as the account's single camera."""
-    capabilities = {Capability.LIVE_WEBRTC}
+    # The card's recorded video and the /device report come with every device.
+    capabilities = {Capability.LIVE_WEBRTC, Capability.VOD, Capability.DEVICE_INFO}
     if system is not None:
         capabilities.add(Capability.FIRMWARE)
     camera = Camera(
