@@ -68,7 +68,7 @@ async def test_delayed_changes_show_arming_and_disarming(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     coordinator = angelcam_entry.runtime_data.coordinator
-    client = angelcam_entry.runtime_data.client
+    client = angelcam_entry.runtime_data.connection.client
     await client.async_arm("1", delay=60)
     await client.async_disarm("2", delay=60)
     await coordinator.async_refresh()
@@ -91,7 +91,7 @@ async def test_arming_shows_when_its_window_opens_without_new_data(
 ) -> None:
     """A poll that changes nothing writes nothing, so the panel keeps its own time."""
     coordinator = angelcam_entry.runtime_data.coordinator
-    await angelcam_entry.runtime_data.client.async_arm("1", delay=15 * 60)
+    await angelcam_entry.runtime_data.connection.client.async_arm("1", delay=15 * 60)
     await coordinator.async_refresh()
     house = "alarm_control_panel.house_arming"
     assert hass.states.get(house).state == "disarmed"

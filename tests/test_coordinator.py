@@ -208,7 +208,7 @@ async def test_spaces_of_one_account_share_its_budget(
     await async_wait_a_minute(hass, freezer)
     assert second.state.name == "LOADED"
     both = [angelcam_entry.runtime_data, second.runtime_data]
-    assert both[0].client.budget is both[1].client.budget
+    assert both[0].connection.budget is both[1].connection.budget
     per_day = 0.0
     for data in both:
         await data.coordinator.async_refresh()
@@ -223,7 +223,7 @@ async def test_spaces_of_one_account_share_its_budget(
     assert per_day <= 600
     # Another user's entry has a budget of its own.
     other = await async_add_entry(hass, angelcam_data(stack, user=1, space="2"), "angelcam:2:2")
-    assert other.runtime_data.client.budget is not both[0].client.budget
+    assert other.runtime_data.connection.client.budget is not both[0].connection.budget
     # A chosen interval is held to the shared floor as well.
     hass.config_entries.async_update_entry(second, options={CONF_SCAN_INTERVAL: 10})
     await async_wait_a_minute(hass, freezer)  # the options reload the entry, inside the budget

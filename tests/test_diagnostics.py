@@ -32,7 +32,7 @@ async def test_angelcam_diagnostics_are_redacted(
     # A stream URL with its token has been handed out and motion is known.
     stack.angelcam.state.fire_motion(4)
     await angelcam_entry.runtime_data.coordinator.async_refresh()
-    stream = await angelcam_entry.runtime_data.client.async_stream_url("1")
+    stream = await angelcam_entry.runtime_data.connection.client.async_stream_url("1")
     data, text = await _diagnostics(hass, hass_client, angelcam_entry)
     assert angelcam_entry.data["access_token"] not in text
     assert stream.url.split("token=")[1] not in text

@@ -197,7 +197,7 @@ async def test_thumbnails_give_way_to_the_request_budget(
 ) -> None:
     segment = backyard_moment(angelcam_entry, stack, hours_ago=3)
     point = segment.child(at=(segment.start or 0) + 60)
-    budget = angelcam_entry.runtime_data.client.budget
+    budget = angelcam_entry.runtime_data.connection.client.budget
     # Spend the minute down to what polling and user actions keep.
     while (budget.remaining_minute or 0) > 10:
         budget.acquire()

@@ -199,7 +199,7 @@ async def test_a_new_entry_catches_up_on_what_happened_before_push_started(
     assert log.count(vendor="angelcam", path_prefix="/v1/rts/incidents/") == polls + 1
     assert hass.states.get(FRONT_DOOR_ONLINE).state == STATE_OFF
     # Inside the minute's budget, with the reserve for the user's own requests left.
-    remaining = entry.runtime_data.client.budget.remaining_minute
+    remaining = entry.runtime_data.connection.client.budget.remaining_minute
     assert remaining is not None
     assert remaining >= MINUTE_RESERVE
     # A restart finds the method again; pushes never stopped, so no catch-up poll.

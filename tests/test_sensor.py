@@ -20,7 +20,6 @@ from custom_components.camhub.providers.model import (
     Camera,
     DeviceInfo,
     Snapshot,
-    Vendor,
 )
 from custom_components.camhub.sensor import CAMERA_SENSORS
 from simulator.stack import SimulatorStack
@@ -195,7 +194,7 @@ async def test_novavms_gateway_connectivity_and_heartbeat(
 async def test_angelcam_next_arming_and_disarming(
     hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
 ) -> None:
-    client = angelcam_entry.runtime_data.client
+    client = angelcam_entry.runtime_data.connection.client
     assert isinstance(client, AngelcamClient)
     next_arming = entity_id(hass, angelcam_entry, "sensor", "1", "next_arming")
     next_disarming = entity_id(hass, angelcam_entry, "sensor", "2", "next_disarming")
@@ -221,7 +220,7 @@ def test_values_without_device_reports() -> None:
     )
     camera = Camera(id="d", name="d", online=True, status="online", capabilities=frozenset())
     snapshot = Snapshot(
-        account=Account(vendor=Vendor.OPENCAMERA, account_id="d", name="d"),
+        account=Account(vendor="opencamera", account_id="d", name="d"),
         sites={},
         cameras={"d": camera},
         fetched_at=dt_util.utcnow(),

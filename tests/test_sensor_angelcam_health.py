@@ -14,18 +14,18 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.camhub.health import (
+from custom_components.camhub.providers import AngelcamClient
+from custom_components.camhub.providers.angelcam.connection import AngelcamConnection
+from custom_components.camhub.providers.angelcam.health import (
     HEALTH_DAILY_REQUESTS,
     MIN_REFRESH_AGE,
     START_DELAY,
-    async_apply_arrow_push,
+    AngelcamHealth,
     refresh_age,
 )
-from custom_components.camhub.providers import AngelcamClient
-from custom_components.camhub.providers.angelcam.connection import AngelcamConnection
-from custom_components.camhub.providers.angelcam.health import AngelcamHealth
 from custom_components.camhub.providers.angelcam.webhook import verified_angelcam_push
-from custom_components.camhub.providers.model import PushKind, PushMessage, Vendor
+from custom_components.camhub.providers.model import PushKind, PushMessage
+from custom_components.camhub.push_apply import PushEffects
 from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.stack import SimulatorStack
 
@@ -201,7 +201,7 @@ async def test_arrow_status_push_links_cameras(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     url, received = receiver
-    client = angelcam_entry.runtime_data.client
+    client = angelcam_entry.runtime_data.connection.client
     assert isinstance(client, AngelcamClient)
     method = await client.async_ensure_webhook(
         name="camhub-test", url=url, message_types=("arrow_status_offline",)
@@ -213,8 +213,9 @@ async def test_arrow_status_push_links_cameras(
     assert len(received) == 1
     body, headers = received[0]
     message = verified_angelcam_push(body, headers, method.signature_key, now=dt_util.utcnow())
-    coordinator = angelcam_entry.runtime_data.coordinator
-    assert async_apply_arrow_push(coordinator, message)
+    data = angelcam_entry.runtime_data
+    effects = PushEffects(hass, data.coordinator, data.connection.push)
+    await effects.async_apply(message)
     await hass.async_block_till_done()
 
     online = entity_id(hass, angelcam_entry, "binary_sensor", ARROW_UUID, "online")
@@ -225,9 +226,11 @@ async def test_arrow_status_push_links_cameras(
     # Pushed state costs no request.
     assert stack.log.count(vendor="angelcam") == sent
 
-    # Pushes about something else are not for us.
-    other = PushMessage(vendor=Vendor.ANGELCAM, kind=PushKind.CAMERA_STATUS, sent_at=None)
-    assert not async_apply_arrow_push(coordinator, other)
+    # A push about something else leaves the Arrow client alone.
+    other = PushMessage(vendor="angelcam", kind=PushKind.CAMERA_STATUS, sent_at=None)
+    await effects.async_apply(other)
+    await hass.async_block_till_done()
+    assert _state(hass, online) == STATE_OFF
 
     # After a restart (in the next minute's allowance) the link comes back from the registry.
     freezer.tick(timedelta(minutes=1))
@@ -245,13 +248,14 @@ async def test_push_for_an_unknown_client(
     health = _health(angelcam_entry)
     health.members = None
     message = PushMessage(
-        vendor=Vendor.ANGELCAM,
+        vendor="angelcam",
         kind=PushKind.ARROW_STATUS,
         sent_at=None,
         online=True,
         data={"arrow_client_id": "new-client", "mac_address": "aa:bb:cc:dd:ee:ff"},
     )
-    assert async_apply_arrow_push(coordinator, message)
+    data = angelcam_entry.runtime_data
+    await PushEffects(hass, coordinator, data.connection.push).async_apply(message)
     await hass.async_block_till_done()
     assert coordinator.data.arrow_clients["new-client"].mac == "aa:bb:cc:dd:ee:ff"
     online = entity_id(hass, angelcam_entry, "binary_sensor", "new-client", "online")

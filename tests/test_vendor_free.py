@@ -13,16 +13,9 @@ VENDOR_BRANCH = re.compile(
     r"isinstance\([^)]*(Angelcam|NovaVMS|Novavms|OpenCamera)"
     r"|Vendor\.(ANGELCAM|NOVAVMS|OPENCAMERA)|vendor =="
 )
-# The modules already on the Provider interface. Issue 15's other packages (push; entities,
-# actions and media) bring theirs, and the integration step checks every module here.
-VENDOR_FREE = (
-    "config_flow.py",
-    "const.py",
-    "coordinator.py",
-    "data.py",
-    "devices.py",
-    "diagnostics.py",
-    "exceptions.py",
+# Every module of the HA layer: the registry in providers/ is the only place naming vendors.
+HA_LAYER = tuple(
+    sorted(path.name for path in PACKAGE.rglob("*.py") if "providers" not in path.parts)
 )
 
 
@@ -45,11 +38,14 @@ def test_the_grep_finds_a_branch() -> None:
     assert vendor_branches("provider = provider_for(key)\n", "m.py") == []
 
 
-def test_modules_on_the_interface_name_no_vendor() -> None:
+def test_the_ha_layer_names_no_vendor() -> None:
+    assert "coordinator.py" in HA_LAYER
+    assert "media_source.py" in HA_LAYER
     found = [
         branch
-        for name in VENDOR_FREE
-        for branch in vendor_branches((PACKAGE / name).read_text(encoding="utf-8"), name)
+        for path in PACKAGE.rglob("*.py")
+        if "providers" not in path.parts
+        for branch in vendor_branches(path.read_text(encoding="utf-8"), path.name)
     ]
     assert found == []
 

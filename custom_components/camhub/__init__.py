@@ -8,7 +8,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .connection import client_of, create_connection
+from .connection import create_connection
 from .const import CONF_WEBHOOK_ID, DOMAIN
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
@@ -47,13 +47,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
     """Connect to the vendor, poll once, create devices, the entities, then the push channel."""
     connection = create_connection(hass, entry.data)
-    client = client_of(connection)
     coordinator = CamHubCoordinator(hass, entry, connection)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = CamHubData(
         provider=connection.provider,
         connection=connection,
-        client=client,
         coordinator=coordinator,
     )
 

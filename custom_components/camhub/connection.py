@@ -11,11 +11,8 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_VENDOR, DOMAIN
-from .providers import Connection, ProviderClient, provider_for
-from .providers.angelcam.connection import AngelcamConnection
+from .providers import Connection, provider_for
 from .providers.budget import RequestBudget
-from .providers.novavms.connection import NovaVMSConnection
-from .providers.opencamera.connection import OpenCameraConnection
 
 # Vendors meter requests per account (Angelcam per user token, NovaVMS per key), not per
 # entry: every entry on one credential shares one budget.
@@ -55,18 +52,3 @@ def create_connection(hass: HomeAssistant, data: Mapping[str, Any]) -> Connectio
     """The connection for the vendor named in `data`, on Home Assistant's shared session."""
     provider = provider_for(data[CONF_VENDOR])
     return provider.connect(async_get_clientsession(hass), data, shared_budget(hass, data))
-
-
-def client_of(connection: Connection) -> ProviderClient:
-    """The vendor client inside a connection, for modules not yet on features.
-
-    Goes away when every module talks to the connection (issue 15's integration step).
-    """
-    if isinstance(connection, AngelcamConnection | NovaVMSConnection | OpenCameraConnection):
-        return connection.client
-    raise TypeError(f"no built-in vendor client in {connection!r}")
-
-
-def create_client(hass: HomeAssistant, data: Mapping[str, Any]) -> ProviderClient:
-    """A client for the vendor named in `data` (its connection's)."""
-    return client_of(create_connection(hass, data))

@@ -14,14 +14,14 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .connection import client_of, entries_sharing_account
+from .connection import entries_sharing_account
 from .const import CONF_SCAN_INTERVAL, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .devices import known_devices
-from .providers import Connection, ProviderClient
+from .providers import Connection
 from .providers.errors import AuthenticationError, ProviderError, RateLimitedError
 from .providers.interface import PollLoad
-from .providers.model import Snapshot, Vendor
+from .providers.model import Snapshot
 from .providers.motion import MotionTracker
 
 type DeviceKey = tuple[str, str]
@@ -71,24 +71,6 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         # references to the frozen models of `data`, not a copy of state.
         self._told: dict[DeviceKey, tuple[object, ...]] = {}
         self._told_available: bool | None = None
-
-    # Parallel phase of issue 15: the platform and push modules not yet on the connection
-    # read these; the integration step deletes them with CamHubData.client.
-    @property
-    def client(self) -> ProviderClient:
-        """The connection's vendor client."""
-        return client_of(self.connection)
-
-    @property
-    def vendor(self) -> Vendor:
-        """The provider's key as the old enum."""
-        return Vendor(self.provider.key)
-
-    @property
-    def unsupported(self) -> set[str]:
-        """Operations the device answered 501 to (the connection remembers them)."""
-        remembered: set[str] = getattr(self.connection, "unsupported", set())
-        return remembered
 
     @property
     def push_healthy(self) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 
-from .providers import Connection, Provider, ProviderClient
+from .providers import Connection, Provider
 
 if TYPE_CHECKING:
     from .coordinator import CamHubCoordinator
@@ -20,8 +20,6 @@ class CamHubData:
 
     provider: Provider
     connection: Connection
-    # The connection's vendor client, until every module talks to the connection.
-    client: ProviderClient
     coordinator: CamHubCoordinator
     # Angelcam and NovaVMS push over a webhook; OpenCamera devices do not.
     push: PushChannel | None = None

@@ -20,7 +20,6 @@ from custom_components.camhub.providers.model import (
     Incident,
     Space,
     StreamUrl,
-    Vendor,
 )
 from custom_components.camhub.providers.novavms.client import rate_headers
 from custom_components.camhub.providers.opencamera.client import answer_from, device_info_from
@@ -74,7 +73,7 @@ def test_model_rules() -> None:
     assert incident.state == "open"
     assert Incident(id="1", created_at=NOW, verified_at=NOW).state == "verified"
     assert Incident(id="1", created_at=NOW, verified_at=NOW, closed_at=NOW).state == "closed"
-    assert Account(vendor=Vendor.OPENCAMERA, account_id="u", name="n").unique_id == "opencamera:u"
+    assert Account(vendor="opencamera", account_id="u", name="n").unique_id == "opencamera:u"
     assert utcnow().tzinfo is UTC
 
 

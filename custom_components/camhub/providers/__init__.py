@@ -25,19 +25,10 @@ from .errors import (
     UnavailableError,
 )
 from .interface import Connection, Provider
-from .model import Vendor
 from .novavms import NovaVMSProvider
 from .novavms.client import NovaVMSClient
 from .opencamera import OpenCameraProvider
 from .opencamera.client import OpenCameraClient
-
-type ProviderClient = AngelcamClient | NovaVMSClient | OpenCameraClient
-
-CLIENTS: dict[Vendor, type[ProviderClient]] = {
-    Vendor.ANGELCAM: AngelcamClient,
-    Vendor.NOVAVMS: NovaVMSClient,
-    Vendor.OPENCAMERA: OpenCameraClient,
-}
 
 PROVIDERS: Final[tuple[Provider, ...]] = (
     AngelcamProvider(),
@@ -71,7 +62,6 @@ def register(provider: Provider) -> Callable[[], None]:
 
 
 __all__ = [
-    "CLIENTS",
     "PROVIDERS",
     "AngelcamClient",
     "AuthenticationError",
@@ -84,7 +74,6 @@ __all__ = [
     "PermissionDeniedError",
     "ProtocolError",
     "Provider",
-    "ProviderClient",
     "ProviderError",
     "RateLimitedError",
     "RequestBudget",

@@ -9,14 +9,6 @@ from enum import StrEnum
 from typing import Any, Final
 
 
-class Vendor(StrEnum):
-    """The camera backends CamHub speaks to."""
-
-    ANGELCAM = "angelcam"
-    NOVAVMS = "novavms"
-    OPENCAMERA = "opencamera"
-
-
 class Capability(StrEnum):
     """What a camera offers; one table in the integration turns these into entities."""
 

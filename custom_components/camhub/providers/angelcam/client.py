@@ -48,7 +48,6 @@ from ..model import (
     Snapshot,
     Space,
     StreamUrl,
-    Vendor,
 )
 from . import map as amap
 
@@ -100,7 +99,7 @@ class _CachedCamera:
 class AngelcamClient:
     """One Angelcam user in one space; every request carries X-Space-Id."""
 
-    vendor: Final = Vendor.ANGELCAM
+    vendor: Final = "angelcam"
     # The shortest recording started on demand (CloudRecordings).
     min_record_seconds: Final = RECORD_MIN_SECONDS
 

@@ -36,7 +36,6 @@ from ..model import (
     Snapshot,
     Space,
     StreamUrl,
-    Vendor,
 )
 
 # Live formats and the capability each gives; fMP4 was `fmp4` in 2020 and `mp4` in 2026.
@@ -118,7 +117,7 @@ def account_from(me: Node, space: Space | None) -> Account:
     last = me.opt_text("last_name") or ""
     name = f"{first} {last}".strip() or me.text("email")
     return Account(
-        vendor=Vendor.ANGELCAM,
+        vendor="angelcam",
         account_id=me.ident("id"),
         name=name,
         space_id=None if space is None else space.id,

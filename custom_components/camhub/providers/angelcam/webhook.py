@@ -15,7 +15,7 @@ import jwt
 
 from ..decode import Node, parse_body
 from ..errors import ReplayedDeliveryError, SignatureError
-from ..model import PushKind, PushMessage, Vendor
+from ..model import PushKind, PushMessage
 from ..recent import RecentKeys
 
 SIGNATURE_HEADER: Final = "X-Angelcam-Signature"
@@ -72,7 +72,7 @@ def verify_angelcam_signature(
 def push_from(node: Node, received_at: datetime | None = None) -> PushMessage:
     """A webhook body -> PushMessage; there is no message_type field, so the keys decide."""
     base = PushMessage(
-        vendor=Vendor.ANGELCAM,
+        vendor="angelcam",
         kind=PushKind.OTHER,
         sent_at=received_at,
         title=node.opt_text("title"),

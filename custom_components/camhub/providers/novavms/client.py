@@ -27,7 +27,6 @@ from ..model import (
     MediaStream,
     Site,
     Snapshot,
-    Vendor,
     Webhook,
 )
 
@@ -79,7 +78,7 @@ def account_from(sites: list[Node], api_key: str, total: int | None = None) -> A
         name = first
     else:
         name = f"{first} and {more} more site{'s' if more > 1 else ''}"
-    return Account(vendor=Vendor.NOVAVMS, account_id=org_id, name=name)
+    return Account(vendor="novavms", account_id=org_id, name=name)
 
 
 def site_from(node: Node) -> Site:
@@ -205,7 +204,7 @@ def snapshot_from(
 class NovaVMSClient:
     """One NovaVMS organisation, reached with a service-account API key."""
 
-    vendor: Final = Vendor.NOVAVMS
+    vendor: Final = "novavms"
 
     def __init__(
         self,

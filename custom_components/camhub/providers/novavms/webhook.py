@@ -11,7 +11,7 @@ from typing import Final
 
 from ..decode import Node, parse_body, parse_datetime, utcnow
 from ..errors import ReplayedDeliveryError, SignatureError
-from ..model import PushKind, PushMessage, Vendor
+from ..model import PushKind, PushMessage
 from ..recent import RecentKeys
 from .client import alert_from, event_from
 
@@ -94,7 +94,7 @@ def push_from(node: Node) -> PushMessage:
     kind = _KINDS.get(node.text("event_type"), PushKind.OTHER)
     data = node.field("data")
     base = PushMessage(
-        vendor=Vendor.NOVAVMS,
+        vendor="novavms",
         kind=kind,
         sent_at=node.opt_when("timestamp"),
         delivery_id=node.opt_ident("webhook_id"),

@@ -27,7 +27,6 @@ from ..model import (
     MediaStream,
     Snapshot,
     SystemInfo,
-    Vendor,
 )
 
 API: Final = "api/v1/"
@@ -117,7 +116,7 @@ def _vod_path(start: datetime, end: datetime) -> str:
 def account_from(device: DeviceInfo) -> Account:
     """The device is the account."""
     return Account(
-        vendor=Vendor.OPENCAMERA, account_id=device.uuid, name=f"OpenCamera {device.uuid[:8]}"
+        vendor="opencamera", account_id=device.uuid, name=f"OpenCamera {device.uuid[:8]}"
     )
 
 
@@ -142,7 +141,7 @@ async def file_chunks(
 class OpenCameraClient:
     """One OpenCamera device; logs in with Basic `user:pass:device` and uses X-Token."""
 
-    vendor: Final = Vendor.OPENCAMERA
+    vendor: Final = "opencamera"
 
     def __init__(
         self,
