@@ -25,6 +25,7 @@ from custom_components.camhub.const import (
     DOMAIN,
 )
 from custom_components.camhub.providers.angelcam.poll import MINUTE_RESERVE
+from custom_components.camhub.providers.errors import UnavailableError
 from custom_components.camhub.push import REGISTER_BACKOFF
 from simulator.stack import SimulatorStack
 
@@ -208,3 +209,22 @@ async def test_a_new_entry_catches_up_on_what_happened_before_push_started(
     await hass.async_block_till_done()
     assert log.count(vendor="angelcam", path_prefix="/v1/rts/incidents/") == polls + 2
     assert channel(entry).url is not None
+
+
+async def test_a_stopped_channel_leaves_no_timer_behind(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    """A registration still running when the entry unloads (or HA stops) retries nothing."""
+    entry = await _angelcam_without_url(hass, stack)
+    push = channel(entry)
+    started = push._task
+    push._async_stop()
+    # Home Assistant's stop and the unload both stop it; the second time changes nothing.
+    push._async_stop()
+    # What that registration does when its answer comes in afterwards: rate limited, failed.
+    push._retry_in(timedelta(seconds=60))
+    push._failed(UnavailableError("late"))
+    push._schedule_register()
+    assert push._retry is None
+    assert push._task is started
+    assert not push.pending

@@ -150,6 +150,9 @@ class PushChannel:
         self.failures = 0
         self._registering = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # Set once the entry unloads or Home Assistant stops: a registration still running
+        # then must not leave a retry timer behind.
+        self._stopped = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -177,6 +180,9 @@ class PushChannel:
 
     @callback
     def _async_stop(self, _event: Event[Any] | None = None) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
         webhook.async_unregister(self.hass, self.webhook_id)
         self._cancel_retry()
 
@@ -187,6 +193,8 @@ class PushChannel:
     @callback
     def _schedule_register(self, _now: datetime | None = None) -> None:
         self._cancel_retry()
+        if self._stopped:
+            return
         # Tracked (not background): a few requests, and startup may as well include them.
         self._task = self.entry.async_create_task(
             self.hass, self.async_register(), f"{DOMAIN} push registration"
@@ -201,6 +209,8 @@ class PushChannel:
     @callback
     def _retry_in(self, delay: timedelta) -> None:
         self._cancel_retry()
+        if self._stopped:
+            return
         self._retry_at = dt_util.utcnow() + delay
         self._retry = async_call_later(self.hass, delay, self._schedule_register)
 
