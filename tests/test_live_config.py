@@ -8,8 +8,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.camhub.const import CONF_SCAN_INTERVAL, DOMAIN
-from custom_components.camhub.live_config import CONF_ICE_SERVERS
+from custom_components.camhub.const import CONF_ICE_SERVERS, CONF_SCAN_INTERVAL, DOMAIN
 from simulator.stack import SimulatorStack
 from tests.conftest import opencamera_data
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     SOURCE_USER,
@@ -11,15 +11,6 @@ from homeassistant.config_entries import (
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
-)
-from homeassistant.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_API_KEY,
-    CONF_HOST,
-    CONF_PASSWORD,
-    CONF_PORT,
-    CONF_URL,
-    CONF_USERNAME,
 )
 from homeassistant.core import callback
 from homeassistant.helpers.selector import (
@@ -34,159 +25,173 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .connection import create_client
+if TYPE_CHECKING:
+    # Home Assistant types flow schemas with probatio (from 2026.x); at run time voluptuous
+    # is probatio there (homeassistant installs the shim) and itself on older releases.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
+from .connection import create_connection
 from .const import (
-    ANGELCAM_API_URL,
-    CONF_LOCATIONS,
+    CONF_ICE_SERVERS,
     CONF_SCAN_INTERVAL,
-    CONF_SITES,
     CONF_SPACE_ID,
-    CONF_STREAM_FORMAT,
     CONF_VENDOR,
-    CONF_WEBHOOK_SECRET,
     DOMAIN,
     MAX_SCAN_INTERVAL_SECONDS,
-    OPENCAMERA_DEFAULT_PORT,
-    StreamFormat,
 )
 from .data import CamHubConfigEntry
 from .devices import account_title
 from .exceptions import flow_error_key
-from .live_config import (
-    CONF_ICE_SERVERS,
-    async_set_ice_servers,
-    ice_servers_field,
-    offered_ice_servers,
-)
-from .providers import AngelcamClient, OpenCameraClient
-from .providers.errors import (
-    NotSupportedError,
-    PermissionDeniedError,
-    ProviderError,
-    RequestRejectedError,
-)
-from .providers.model import Account, Space, Vendor
-from .providers.opencamera.connection import address_account as opencamera_address_account
-from .providers.polling import MIN_SCAN_INTERVAL_SECONDS, default_interval, minimum_interval
-from .schema import vol
+from .providers import Provider, ProviderError, provider_for, registered
+from .providers.features import LiveConfig
+from .providers.fields import Field, FieldKind
+from .providers.interface import PollLoad
+from .providers.model import Account
+from .providers.polling import MIN_SCAN_INTERVAL_SECONDS
 
-# Abort reason (and internal marker) for credentials of another account or device.
+# Abort reason (and form error) for credentials of another account or device.
 OTHER_ACCOUNT = "unique_id_mismatch"
 SPACE_CONFIGURED = "space_already_configured"
-_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-_TEXT = TextSelector()
-_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_PORT = vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
+STEP_PREFIX = "async_step_"
 # Shown in the NovaVMS URL field's help; hassfest wants URLs out of translated strings.
 NOVAVMS_EXAMPLE_URL = "https://novavms.novalien.com"
 
-# The credential fields a user re-enters on reauth, per vendor.
-REAUTH_FIELDS: dict[Vendor, dict[Any, Any]] = {
-    Vendor.ANGELCAM: {vol.Required(CONF_ACCESS_TOKEN): _PASSWORD},
-    Vendor.NOVAVMS: {vol.Required(CONF_API_KEY): _PASSWORD},
-    Vendor.OPENCAMERA: {vol.Required(CONF_USERNAME): _TEXT, vol.Required(CONF_PASSWORD): _PASSWORD},
-}
+# A choice the service asked for: the step that shows it and its one field.
+type Choice = tuple[str, Field]
+type Step = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 
 
-def _connection_schema(vendor: Vendor) -> Any:
-    """The fields that reach one vendor's service (the user, reconfigure steps)."""
-    match vendor:
-        case Vendor.ANGELCAM:
-            fields: dict[Any, Any] = {
-                vol.Required(CONF_ACCESS_TOKEN): _PASSWORD,
-                # Only a proxy or Angelcam support would change this.
-                vol.Required(CONF_URL, default=ANGELCAM_API_URL): _URL,
-            }
-        case Vendor.NOVAVMS:
-            fields = {vol.Required(CONF_URL): _URL, vol.Required(CONF_API_KEY): _PASSWORD}
-        case _:  # OpenCamera
-            fields = {
-                vol.Required(CONF_HOST): _TEXT,
-                vol.Required(CONF_PORT, default=OPENCAMERA_DEFAULT_PORT): _PORT,
-                vol.Required(CONF_USERNAME): _TEXT,
-                vol.Required(CONF_PASSWORD): _PASSWORD,
-            }
-    return vol.Schema(fields)
+def selector_for(field: Field) -> Any:
+    """The Home Assistant selector (or validator) a provider's field is shown with."""
+    match field.kind:
+        case FieldKind.PASSWORD:
+            return TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+        case FieldKind.URL:
+            return TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+        case FieldKind.PORT:
+            return vol.All(vol.Coerce(int), vol.Range(min=1, max=65535))
+        case FieldKind.SELECT | FieldKind.MULTI_SELECT:
+            # Translated options are named by their value alone (strings.json `selector`).
+            options: list[Any] = (
+                [choice.value for choice in field.choices]
+                if field.translation_key
+                else [SelectOptionDict(value=c.value, label=c.label) for c in field.choices]
+            )
+            config = SelectSelectorConfig(
+                options=options, multiple=field.kind is FieldKind.MULTI_SELECT
+            )
+            if field.translation_key:
+                config["translation_key"] = field.translation_key
+            return SelectSelector(config)
+        case FieldKind.TEXT_LIST:
+            return TextSelector(TextSelectorConfig(multiple=True))
+        case _:
+            return TextSelector()
+
+
+def schema_fields(fields: Iterable[Field]) -> dict[Any, Any]:
+    """The schema entries of `fields`: required ones with their default, others optional."""
+    entries: dict[Any, Any] = {}
+    for field in fields:
+        if not field.required:
+            marker: Any = vol.Optional(field.key)
+        elif field.default is None:
+            marker = vol.Required(field.key)
+        else:
+            marker = vol.Required(field.key, default=field.default)
+        entries[marker] = selector_for(field)
+    return entries
+
+
+def schema_for(fields: Iterable[Field]) -> vol.Schema:
+    """The form schema of a provider's fields."""
+    return vol.Schema(schema_fields(fields))
+
+
+def _secrets(fields: Iterable[Field]) -> frozenset[str]:
+    return frozenset(field.key for field in fields if field.secret)
 
 
 class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add an Angelcam space, a NovaVMS organisation or an OpenCamera device."""
+    """Add an account or device of any registered provider."""
 
     VERSION = 1
 
     def __init__(self) -> None:
         """Nothing chosen yet."""
         self._data: dict[str, Any] = {}
-        self._spaces: list[Space] = []
+        # The choice the service asked for (e.g. Angelcam's space), until it is made.
+        self._pending: Choice | None = None
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: CamHubConfigEntry) -> CamHubOptionsFlow:
-        """Polling, stream format and which locations to show."""
+        """Polling and the provider's own options."""
         return CamHubOptionsFlow()
+
+    def __getattr__(self, name: str) -> Step:
+        """The step of a registered provider, or of the choice its check asked for.
+
+        Home Assistant looks steps up by name (hasattr, then getattr); step ids are the
+        provider keys and the Check's step_id, so strings.json names them.
+        """
+        if name.startswith(STEP_PREFIX):
+            step_id = name.removeprefix(STEP_PREFIX)
+            pending: Choice | None = self.__dict__.get("_pending")
+            if pending is not None and step_id == pending[0]:
+                return lambda user_input: self._async_choice_step(pending, user_input)
+            provider = next((p for p in registered() if p.key == step_id), None)
+            if provider is not None:
+                return lambda user_input: self._async_provider_step(provider, user_input)
+        raise AttributeError(name)
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the vendor."""
-        return self.async_show_menu(step_id="user", menu_options=[v.value for v in Vendor])
+        return self.async_show_menu(
+            step_id="user", menu_options=[provider.key for provider in registered()]
+        )
 
-    async def async_step_angelcam(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_provider_step(
+        self, provider: Provider, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """Angelcam: a personal access token; several spaces lead to a choice."""
-        return await self._async_vendor_step(Vendor.ANGELCAM, user_input)
-
-    async def async_step_novavms(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """NovaVMS: server address and a service-account key."""
-        return await self._async_vendor_step(Vendor.NOVAVMS, user_input)
-
-    async def async_step_opencamera(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """OpenCamera: the device address and its account."""
-        return await self._async_vendor_step(Vendor.OPENCAMERA, user_input)
-
-    async def _async_vendor_step(
-        self, vendor: Vendor, user_input: dict[str, Any] | None
-    ) -> ConfigFlowResult:
-        schema = _connection_schema(vendor)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {CONF_VENDOR: vendor.value, **user_input}
-            account, errors = await self._async_check(data)
-            if account is not None:
-                if vendor is Vendor.ANGELCAM and len(self._spaces) > 1:
-                    self._data = data
-                    return await self.async_step_angelcam_space()
-                return await self._async_create(account, data)
+            data = {CONF_VENDOR: provider.key, **user_input}
+            result, errors = await self._async_check(data)
+            if result is not None:
+                return await self._async_checked(result, data)
+        schema = schema_for(provider.connection_fields())
         return self.async_show_form(
-            step_id=vendor.value,
+            step_id=provider.key,
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders={"example_url": NOVAVMS_EXAMPLE_URL},
         )
 
-    async def async_step_angelcam_space(
-        self, user_input: dict[str, Any] | None = None
+    async def _async_checked(
+        self, result: Account | Choice, data: dict[str, Any]
     ) -> ConfigFlowResult:
-        """Angelcam: one entry per space."""
+        """Create the entry, or ask for the choice the service wants made first."""
+        if isinstance(result, Account):
+            return await self._async_create(result, data)
+        self._data = data
+        self._pending = result
+        return await self._async_choice_step(result, None)
+
+    async def _async_choice_step(
+        self, choice: Choice, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """One more choice (Angelcam: one entry per space), then the check again."""
+        step_id, field = choice
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = {**self._data, CONF_SPACE_ID: user_input[CONF_SPACE_ID]}
-            account, errors = await self._async_check(data)
-            if account is not None:
-                return await self._async_create(account, data)
-        options = [SelectOptionDict(value=space.id, label=space.name) for space in self._spaces]
-        default = next((s.id for s in self._spaces if s.is_default), self._spaces[0].id)
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_SPACE_ID, default=default): SelectSelector(
-                    SelectSelectorConfig(options=options)
-                )
-            }
-        )
-        return self.async_show_form(step_id="angelcam_space", data_schema=schema, errors=errors)
+            data = {**self._data, **user_input}
+            result, errors = await self._async_check(data)
+            if result is not None:
+                return await self._async_checked(result, data)
+        return self.async_show_form(step_id=step_id, data_schema=schema_for([field]), errors=errors)
 
     async def _async_create(self, account: Account, data: dict[str, Any]) -> ConfigFlowResult:
         if account.space_id is not None:
@@ -201,38 +206,26 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason=SPACE_CONFIGURED)
         return self.async_create_entry(title=account_title(account), data=data)
 
-    async def _async_check(self, data: Mapping[str, Any]) -> tuple[Account | None, dict[str, str]]:
-        """Ask the service who the credentials belong to; map failures to form errors."""
-        client = create_client(self.hass, data)
+    async def _async_check(
+        self, data: Mapping[str, Any]
+    ) -> tuple[Account | Choice | None, dict[str, str]]:
+        """Ask the service who the credentials belong to, or which choice it needs first.
+
+        Failures become form errors.
+        """
+        connection = create_connection(self.hass, data)
         try:
-            account = await client.async_fetch_account()
-            if isinstance(client, AngelcamClient) and CONF_SPACE_ID not in data:
-                self._spaces = await client.async_fetch_spaces()
-        except NotSupportedError as err:
-            if not isinstance(client, OpenCameraClient):
-                return None, {"base": flow_error_key(err)}
-            return self._opencamera_fallback(client, data, err)
-        except (PermissionDeniedError, RequestRejectedError) as err:
-            # With the entry's space, Angelcam refuses a user who is no member of it:
-            # the credentials belong to another account.
-            if isinstance(client, AngelcamClient) and self.source != SOURCE_USER:
-                return None, {"base": OTHER_ACCOUNT}
-            return None, {"base": flow_error_key(err)}
+            check = await connection.provider.async_check(
+                connection, data, reauth=self.source != SOURCE_USER
+            )
         except ProviderError as err:
             return None, {"base": flow_error_key(err)}
-        return account, {}
-
-    @staticmethod
-    def _opencamera_fallback(
-        client: OpenCameraClient, data: Mapping[str, Any], err: NotSupportedError
-    ) -> tuple[Account | None, dict[str, str]]:
-        """A device without /device (like opencamd) is named by its address.
-
-        Its login has to have worked first: that is what checked the credentials.
-        """
-        if client.valid_until is None:
-            return None, {"base": flow_error_key(err)}
-        return opencamera_address_account(data), {}
+        if check.choose is not None and check.step_id is not None:
+            return (check.step_id, check.choose), {}
+        if check.account is not None:
+            return check.account, {}
+        # A check that names no account and asks nothing is the provider's own fault.
+        return None, {"base": "unknown"}
 
     # -- reauth and reconfigure --------------------------------------------------------------
 
@@ -245,42 +238,43 @@ class CamHubConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """New credentials for the same account or device."""
         entry = self._get_reauth_entry()
-        schema = vol.Schema(REAUTH_FIELDS[Vendor(entry.data[CONF_VENDOR])])
-        return await self._async_update_step("reauth_confirm", entry, schema, user_input)
+        fields = provider_for(entry.data[CONF_VENDOR]).reauth_fields()
+        return await self._async_update_step("reauth_confirm", entry, fields, user_input)
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change how the same account or device is reached."""
         entry = self._get_reconfigure_entry()
-        vendor = Vendor(entry.data[CONF_VENDOR])
-        schema = _connection_schema(vendor)
-        return await self._async_update_step("reconfigure", entry, schema, user_input)
+        fields = provider_for(entry.data[CONF_VENDOR]).connection_fields()
+        return await self._async_update_step("reconfigure", entry, fields, user_input)
 
     async def _async_update_step(
         self,
         step_id: str,
         entry: CamHubConfigEntry,
-        schema: Any,
+        fields: tuple[Field, ...],
         user_input: dict[str, Any] | None,
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
         if user_input is not None:
             data = {**entry.data, **user_input}
-            account, errors = await self._async_check(data)
+            result, errors = await self._async_check(data)
             if errors.get("base") == OTHER_ACCOUNT:
                 return self.async_abort(reason=OTHER_ACCOUNT)
-            if account is not None:
-                if not _same_account(entry, account):
+            if result is not None:
+                # The entry's own account needs no choice: another one is someone else's.
+                if not isinstance(result, Account) or not _same_account(entry, result):
                     return self.async_abort(reason=OTHER_ACCOUNT)
                 return self.async_update_reload_and_abort(entry, data=data)
         # Secrets are never shown back in a form.
+        secrets = _secrets(fields)
         suggested = {
-            k: v for k, v in {**entry.data, **(user_input or {})}.items() if k not in _SECRETS
+            k: v for k, v in {**entry.data, **(user_input or {})}.items() if k not in secrets
         }
         return self.async_show_form(
             step_id=step_id,
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            data_schema=self.add_suggested_values_to_schema(schema_for(fields), suggested),
             errors=errors,
             description_placeholders={"name": entry.title},
         )
@@ -300,39 +294,44 @@ def _same_account(entry: CamHubConfigEntry, account: Account) -> bool:
     return entry.unique_id == account.unique_id
 
 
-_SECRETS = frozenset({CONF_ACCESS_TOKEN, CONF_API_KEY, CONF_PASSWORD})
-
-
 class CamHubOptionsFlow(OptionsFlow):
-    """Polling interval (inside the budget), stream format, included locations or sites."""
+    """Polling interval (inside the budget), then the provider's options and live config."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """One form; the interval is checked against the account's request budget."""
         entry: CamHubConfigEntry = self.config_entry
-        vendor = Vendor(entry.data[CONF_VENDOR])
+        provider = provider_for(entry.data[CONF_VENDOR])
         loaded = entry.state is ConfigEntryState.LOADED
         coordinator = entry.runtime_data.coordinator if loaded else None
-        poll_cost = coordinator.poll_cost if coordinator is not None else 1.0
-        locations = coordinator.locations if coordinator is not None else 0
-        minimum = int(minimum_interval(vendor, poll_cost, locations).total_seconds())
+        load = PollLoad(
+            cost=coordinator.poll_cost if coordinator is not None else 1.0,
+            sites=coordinator.locations if coordinator is not None else 0,
+        )
+        minimum = int(provider.minimum_interval(load).total_seconds())
+        snapshot = coordinator.data if coordinator is not None else None
+        vendor_fields = provider.option_fields(snapshot)
+        # The device's live settings (ICE servers): sent to it, not stored in the options.
+        live_config = entry.runtime_data.connection.live_config if loaded else None
+        ice = None
+        if live_config is not None and snapshot is not None:
+            ice = live_config.ice_servers(snapshot)
         errors: dict[str, str] = {}
-        # OpenCamera: the device's ICE servers, sent to it (not stored in the options).
-        ice = offered_ice_servers(coordinator)
         wanted = None
         if user_input is not None:
             user_input[CONF_SCAN_INTERVAL] = int(user_input[CONF_SCAN_INTERVAL])
             wanted = user_input.pop(CONF_ICE_SERVERS, None)
-            # Cleared means none: the push channel must not take "" for a pasted secret.
-            if secret := str(user_input.pop(CONF_WEBHOOK_SECRET, "")).strip():
-                user_input[CONF_WEBHOOK_SECRET] = secret
+            for key in _secrets(vendor_fields):
+                # Cleared means none: the push channel must not take "" for a pasted secret.
+                if secret := str(user_input.pop(key, "")).strip():
+                    user_input[key] = secret
             if user_input[CONF_SCAN_INTERVAL] < minimum:
                 errors[CONF_SCAN_INTERVAL] = "interval_over_budget"
-            elif coordinator is not None and ice is not None and wanted is not None:
-                errors = await async_set_ice_servers(coordinator, ice, wanted)
+            elif live_config is not None and ice is not None and wanted is not None:
+                errors = await self._async_set_ice_servers(live_config, ice, wanted)
             if not errors:
                 return self.async_create_entry(data=user_input)
-            ice = offered_ice_servers(coordinator)
-        sites = coordinator.data.sites.values() if coordinator is not None else ()
+            if live_config is not None and coordinator is not None:
+                ice = live_config.ice_servers(coordinator.data)
         fields: dict[Any, Any] = {
             vol.Required(CONF_SCAN_INTERVAL): NumberSelector(
                 NumberSelectorConfig(
@@ -341,30 +340,27 @@ class CamHubOptionsFlow(OptionsFlow):
                     unit_of_measurement="s",
                     mode=NumberSelectorMode.BOX,
                 )
-            )
-        }
-        if vendor is Vendor.ANGELCAM:
-            fields[vol.Required(CONF_STREAM_FORMAT)] = SelectSelector(
-                SelectSelectorConfig(
-                    options=[f.value for f in StreamFormat], translation_key=CONF_STREAM_FORMAT
+            ),
+            # Options are suggested, not defaulted: the stored value is what the form shows.
+            **schema_fields(
+                Field(
+                    key=field.key,
+                    kind=field.kind,
+                    required=field.required,
+                    choices=field.choices,
+                    translation_key=field.translation_key,
                 )
-            )
-        if vendor is not Vendor.OPENCAMERA:
-            key = CONF_LOCATIONS if vendor is Vendor.ANGELCAM else CONF_SITES
-            options = [SelectOptionDict(value=site.id, label=site.name) for site in sites]
-            fields[vol.Optional(key)] = SelectSelector(
-                SelectSelectorConfig(options=options, multiple=True)
-            )
-        if vendor is Vendor.NOVAVMS:
-            # For keys that may not create webhooks: the secret of one the user made.
-            fields[vol.Optional(CONF_WEBHOOK_SECRET)] = _PASSWORD
+                for field in vendor_fields
+            ),
+        }
         if ice is not None:
-            fields[vol.Optional(CONF_ICE_SERVERS)] = ice_servers_field()
-        planned = default_interval(vendor, poll_cost, locations)
+            fields[vol.Optional(CONF_ICE_SERVERS)] = selector_for(
+                Field(key=CONF_ICE_SERVERS, kind=FieldKind.TEXT_LIST, required=False)
+            )
         defaults = {
             CONF_ICE_SERVERS: list(ice or ()) if wanted is None else wanted,
-            CONF_SCAN_INTERVAL: int(planned.total_seconds()),
-            CONF_STREAM_FORMAT: StreamFormat.AUTO.value,
+            CONF_SCAN_INTERVAL: int(provider.interval(load).total_seconds()),
+            **{f.key: f.default for f in vendor_fields if f.default is not None},
             **entry.options,
             **(user_input or {}),
         }
@@ -374,3 +370,17 @@ class CamHubOptionsFlow(OptionsFlow):
             errors=errors,
             description_placeholders={"minimum": str(minimum)},
         )
+
+    async def _async_set_ice_servers(
+        self, live_config: LiveConfig, current: tuple[str, ...], wanted: list[str]
+    ) -> dict[str, str]:
+        """Send changed servers to the device; the form errors (empty: done)."""
+        try:
+            errors = await live_config.async_set_ice_servers(wanted)
+        except ProviderError as err:
+            return {"base": flow_error_key(err)}
+        changed = [server.strip() for server in wanted if server.strip()] != list(current)
+        if not errors and changed:
+            # Show the device's new settings without waiting for the next poll.
+            await self.config_entry.runtime_data.coordinator.async_request_refresh()
+        return errors

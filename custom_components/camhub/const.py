@@ -26,6 +26,8 @@ CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_STREAM_FORMAT: Final = "stream_format"
 CONF_LOCATIONS: Final = "locations"
 CONF_SITES: Final = "sites"
+# Not stored: the options flow sends a device's ICE servers to it (its live_config feature).
+CONF_ICE_SERVERS: Final = "ice_servers"
 
 ANGELCAM_API_URL: Final = "https://api.angelcam.com/v1"
 OPENCAMERA_DEFAULT_PORT: Final = 8000

@@ -10,12 +10,11 @@ from homeassistant.helpers import device_registry as dr
 
 from .const import CONF_VENDOR, DOMAIN
 from .data import CamHubConfigEntry
-from .exceptions import VENDOR_NAMES
-
-# Arrow client devices are named by MAC address (health.py reads it back after a restart).
 from .providers import provider_for
 from .providers.interface import KnownDevice
-from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot, Vendor
+
+# Arrow client devices are named by MAC (providers/angelcam/health.py reads it back).
+from .providers.model import ARROW_DEVICE_PREFIX, Account, Snapshot
 
 type Identifier = tuple[str, str]
 
@@ -65,7 +64,7 @@ class DeviceSpec:
 
 def account_title(account: Account) -> str:
     """What an entry and its hub device are called: the vendor, then whose it is."""
-    vendor = VENDOR_NAMES[account.vendor]
+    vendor = provider_for(account.vendor).name
     name = account.space_name or account.name
     return name if name.startswith(vendor) else f"{vendor} {name}"
 
@@ -101,13 +100,13 @@ def configuration_url(entry: CamHubConfigEntry) -> str | None:
 
 def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[DeviceSpec]:
     """Every device, parents before children (via_device must exist first)."""
-    vendor = snapshot.account.vendor
+    provider = provider_for(snapshot.account.vendor)
     hub: Identifier | None = None
-    if vendor is not Vendor.OPENCAMERA:
+    if provider.hub:
         hub = hub_identifier(entry)
         yield DeviceSpec(identifier=hub, name=account_title(snapshot.account), model="Account")
     for site in snapshot.sites.values():
-        kind = "Location" if vendor is Vendor.ANGELCAM else "Site"
+        kind = provider.site_label
         yield DeviceSpec(
             identifier=site_identifier(entry, site.id), name=site.name, model=kind, via=hub
         )
@@ -152,14 +151,14 @@ def device_specs(entry: CamHubConfigEntry, snapshot: Snapshot) -> Iterator[Devic
 def async_sync_devices(hass: HomeAssistant, entry: CamHubConfigEntry, snapshot: Snapshot) -> None:
     """Create or update every device the snapshot names; drop the entry from the rest."""
     registry = dr.async_get(hass)
-    vendor = snapshot.account.vendor
+    provider = provider_for(snapshot.account.vendor)
     url = configuration_url(entry)
     device_ids: dict[Identifier, str] = {}
     for spec in device_specs(entry, snapshot):
         device = registry.async_get_or_create(
             config_entry_id=entry.entry_id,
             identifiers={spec.identifier},
-            manufacturer=VENDOR_NAMES[vendor],
+            manufacturer=provider.name,
             name=spec.name,
             model=spec.model,
             sw_version=spec.sw_version,

@@ -80,7 +80,7 @@ async def async_get_config_entry_diagnostics(
     stored = {**entry.data, **entry.options}
     secrets = [str(v) for k, v in stored.items() if k in REDACTED_KEYS and v]
     snapshot = coordinator.data
-    budget = data.client.budget.status()
+    budget = data.connection.budget.status()
     report = {
         "entry": {"data": dict(entry.data), "options": dict(entry.options)},
         "polling": {

@@ -10,10 +10,12 @@ from typing import Any, Concatenate, Protocol
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .const import DOMAIN
+from .providers import registered
 from .providers.errors import (
     AuthenticationError,
     CameraOfflineError,
     NotSupportedError,
+    OtherAccountError,
     PermissionDeniedError,
     ProviderError,
     RateLimitedError,
@@ -26,6 +28,8 @@ from .providers.model import Vendor
 def flow_error_key(err: ProviderError) -> str:
     """Return the config-flow error key (strings.json config.error) for a provider error."""
     match err:
+        case OtherAccountError():
+            return "unique_id_mismatch"
         case AuthenticationError() | PermissionDeniedError():
             return "invalid_auth"
         case RateLimitedError():
@@ -63,11 +67,9 @@ def translated_error(err: ProviderError, vendor: Vendor) -> HomeAssistantError:
     )
 
 
-VENDOR_NAMES: dict[str, str] = {
-    Vendor.ANGELCAM: "Angelcam",
-    Vendor.NOVAVMS: "NovaVMS",
-    Vendor.OPENCAMERA: "OpenCamera",
-}
+# Display names by provider key, for modules that still hold a key instead of the provider
+# (issue 15's integration step removes it with them).
+VENDOR_NAMES: dict[str, str] = {provider.key: provider.name for provider in registered()}
 
 
 class _HasVendor(Protocol):

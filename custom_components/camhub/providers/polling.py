@@ -7,7 +7,7 @@ import math
 from typing import Final
 
 from .angelcam.poll import MEMBERSHIP_MAX_AGE
-from .model import Snapshot, Vendor
+from .model import Snapshot
 
 # Angelcam allows 1000 requests a day per user; polling may spend this share of it so
 # that snapshots, streams and user actions always have requests left.
@@ -17,7 +17,6 @@ ANGELCAM_POLLING_SHARE: Final = 0.6
 # arrive by webhook, and a faster poll only burns the daily budget.
 ANGELCAM_MIN_INTERVAL: Final = timedelta(minutes=3)
 NOVAVMS_INTERVAL: Final = timedelta(seconds=30)
-OPENCAMERA_INTERVAL: Final = timedelta(seconds=60)
 # The shortest interval a user may choose in the options flow (the budget may raise it).
 MIN_SCAN_INTERVAL_SECONDS: Final = 10
 
@@ -72,31 +71,3 @@ def angelcam_min_interval(
 def requests_per_day(poll_cost: float, interval: timedelta) -> float:
     """Requests a day spent by polling at `interval`."""
     return poll_cost * DAY_SECONDS / interval.total_seconds()
-
-
-def default_interval(
-    vendor: Vendor,
-    poll_cost: float,
-    locations: int = 0,
-    *,
-    push_healthy: bool = False,
-    extra_per_day: float = 0.0,
-) -> timedelta:
-    """The interval a coordinator uses when the user did not choose one."""
-    match vendor:
-        case Vendor.ANGELCAM:
-            interval = angelcam_min_interval(poll_cost, locations, extra_per_day)
-        case Vendor.NOVAVMS:
-            interval = NOVAVMS_INTERVAL
-        case _:
-            interval = OPENCAMERA_INTERVAL
-    return slowed(interval, push_healthy)
-
-
-def minimum_interval(
-    vendor: Vendor, poll_cost: float, locations: int = 0, extra_per_day: float = 0.0
-) -> timedelta:
-    """The shortest interval a user may choose (the budget's floor for Angelcam)."""
-    if vendor is Vendor.ANGELCAM:
-        return angelcam_min_interval(poll_cost, locations, extra_per_day)
-    return MIN_SCAN_INTERVAL

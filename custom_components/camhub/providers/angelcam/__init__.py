@@ -56,6 +56,7 @@ class AngelcamProvider(Provider):
             Field(
                 key=STREAM_FORMAT,
                 kind=FieldKind.SELECT,
+                default=STREAM_FORMATS[0],
                 choices=tuple(Choice(value=f, label=f) for f in STREAM_FORMATS),
                 translation_key=STREAM_FORMAT,
             ),
