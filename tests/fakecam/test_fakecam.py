@@ -81,6 +81,15 @@ async def async_serve(hass: HomeAssistant, hass_client_no_auth: ClientSessionGen
     return str(client.make_url(""))
 
 
+@pytest.fixture
+async def served(
+    hass: HomeAssistant, entry: MockConfigEntry, hass_client_no_auth: ClientSessionGenerator
+) -> MockConfigEntry:
+    """The entry, with Home Assistant reachable so that its push channel registered."""
+    await async_serve(hass, hass_client_no_auth)
+    return entry
+
+
 def channel(entry: MockConfigEntry) -> PushChannel:
     """The entry's push channel."""
     push: PushChannel | None = entry.runtime_data.push
@@ -236,13 +245,10 @@ async def test_camera_serves_the_jpeg_and_online_sensor_is_on(
 
 @needs_vendor_free_setup
 async def test_push_turns_the_sensor_off_without_a_poll(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    sim: FakeCamSimulator,
-    hass_client_no_auth: ClientSessionGenerator,
+    hass: HomeAssistant, served: MockConfigEntry, sim: FakeCamSimulator
 ) -> None:
     """The registered webhook hears the simulator; the sensor follows with no GET sent."""
-    await async_serve(hass, hass_client_no_auth)
+    entry = served
     assert sim.requests["POST /webhooks"] >= 1
     assert entry.data[CONF_PUSH_TARGET_ID] == WEBHOOK_ID
     assert sim.webhook_url == channel(entry).url
@@ -269,14 +275,11 @@ async def test_push_turns_the_sensor_off_without_a_poll(
 
 @needs_vendor_free_setup
 async def test_unload_keeps_the_webhook_and_remove_deletes_it(
-    hass: HomeAssistant,
-    entry: MockConfigEntry,
-    sim: FakeCamSimulator,
-    hass_client_no_auth: ClientSessionGenerator,
+    hass: HomeAssistant, served: MockConfigEntry, sim: FakeCamSimulator
 ) -> None:
     """A restart keeps deliveries coming; deleting the entry deletes the vendor's webhook."""
-    await async_serve(hass, hass_client_no_auth)
-    assert sim.webhook_url is not None
+    entry = served
+    assert sim.has_webhook
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert sim.requests["DELETE /webhooks/w1"] == 0
