@@ -3,52 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 import json
 import os
 from pathlib import Path
 import re
 import shutil
-import socket
 from typing import Any
 
-import pytest
-
 from demo.homeassistant import HomeAssistantError
-from demo.stack import ROOT, DemoPorts, DemoStack
+from demo.stack import DemoStack
 
-SCREENSHOTS = ROOT / ".cache" / "e2e"
-NODE_MODULES = ROOT / ".cache" / "node" / "node_modules"
+from .conftest import ARTEFACTS, NODE_MODULES
+
+SCREENSHOTS = ARTEFACTS
 DRIVER = Path(__file__).with_name("media_journeys.mjs")
 ROOT_ID = "media-source://camhub"
 
 type Node = dict[str, Any]
 type Pick = Callable[[list[Node]], Node]
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-async def media_demo(tmp_path: Path, socket_enabled: None) -> AsyncIterator[DemoStack]:
-    """The demo stack on free ports, without background activity (the journeys make their own)."""
-    ports = DemoPorts(homeassistant=free_port(), angelcam=0, novavms=0, opencamera=0)
-    async with DemoStack(tmp_path / "state", ports, activity=False) as stack:
-        yield stack
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], attempts: int = 120) -> None:
-    """Poll a condition a bounded number of times (0.5 s apart) until it holds."""
-    for _ in range(attempts):
-        if await check():
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError("condition never held")
 
 
 async def browse(stack: DemoStack, media_id: str = ROOT_ID, attempts: int = 4) -> Node:

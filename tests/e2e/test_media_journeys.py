@@ -21,11 +21,10 @@ from typing import Any
 
 from demo.stack import DemoStack
 
+from .conftest import eventually
 from .media_support import (
     assert_played,
-    eventually,
     first,
-    media_demo,  # noqa: F401 - the fixture
     nth,
     run_journeys,
     titled,
@@ -112,8 +111,8 @@ async def _plays(stack: DemoStack) -> list[dict[str, Any]]:
     ]
 
 
-async def test_media_journeys(media_demo: DemoStack) -> None:  # noqa: F811
-    stack = media_demo
+async def test_media_journeys(demo: DemoStack) -> None:
+    stack = demo
     started = time.monotonic()
     world = stack.simulators.scenario.angelcam.world
     house = next(loc for loc in world.locations.values() if loc.name == "House")
