@@ -20,7 +20,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.camhub import connection as ha_connection
 from custom_components.camhub.const import CONF_PUSH_TARGET_ID, CONF_VENDOR, DOMAIN
 from custom_components.camhub.providers import register, registered
 from custom_components.camhub.providers.errors import AuthenticationError, SignatureError
@@ -183,16 +182,6 @@ async def test_push_support_registers_verifies_applies_and_unregisters(
     assert sim.requests["DELETE /webhooks/w1"] == 2
 
 
-# Until issue 15's integration step, setup hands every connection to connection.client_of,
-# which knows only the three built-in clients, and the platforms still parse `Vendor`.
-# Strict: once the bridge is gone the mark is inert, and a pass while it exists fails.
-needs_vendor_free_setup = pytest.mark.xfail(
-    hasattr(ha_connection, "client_of"),
-    reason="setup still goes through connection.client_of (built-in vendors only)",
-    strict=True,
-)
-
-
 # -- in Home Assistant ------------------------------------------------------------------------
 
 
@@ -227,7 +216,6 @@ async def test_menu_lists_fakecam_and_its_step_creates_the_entry(
     await hass.async_block_till_done()
 
 
-@needs_vendor_free_setup
 async def test_camera_serves_the_jpeg_and_online_sensor_is_on(
     hass: HomeAssistant, entry: MockConfigEntry, sim: FakeCamSimulator
 ) -> None:
@@ -243,7 +231,6 @@ async def test_camera_serves_the_jpeg_and_online_sensor_is_on(
     assert not [s for s in hass.states.async_all("event") if s.entity_id.startswith("event.bench")]
 
 
-@needs_vendor_free_setup
 async def test_push_turns_the_sensor_off_without_a_poll(
     hass: HomeAssistant, served: MockConfigEntry, sim: FakeCamSimulator
 ) -> None:
@@ -273,7 +260,6 @@ async def test_push_turns_the_sensor_off_without_a_poll(
     assert channel(entry).refused == 1
 
 
-@needs_vendor_free_setup
 async def test_unload_keeps_the_webhook_and_remove_deletes_it(
     hass: HomeAssistant, served: MockConfigEntry, sim: FakeCamSimulator
 ) -> None:
