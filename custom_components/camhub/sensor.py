@@ -30,9 +30,16 @@ from .entity import (
     async_add_hardware_entities,
     async_add_site_entities,
 )
-from .providers.angelcam.health import primary_recording
 from .providers.interface import Connection
-from .providers.model import Camera, Capability, DeviceInfo, Gateway, Site, SystemInfo
+from .providers.model import (
+    Camera,
+    Capability,
+    DeviceInfo,
+    Gateway,
+    Site,
+    SystemInfo,
+    primary_recording,
+)
 
 PARALLEL_UPDATES = 0
 

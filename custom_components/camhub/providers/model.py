@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -307,6 +307,12 @@ class Recording:
     def active(self) -> bool:
         """Whether the recording service is still active."""
         return self.deactivated_at is None
+
+
+def primary_recording(recordings: Iterable[Recording]) -> Recording | None:
+    """The recording a camera's status shows: the first active one, else the first."""
+    found = tuple(recordings)
+    return next((r for r in found if r.active), found[0] if found else None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

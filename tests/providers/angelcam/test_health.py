@@ -9,7 +9,6 @@ from custom_components.camhub.providers.angelcam.health import (
     HEALTH_DAILY_REQUESTS,
     MIN_REFRESH_AGE,
     AngelcamHealth,
-    primary_recording,
     refresh_age,
 )
 from custom_components.camhub.providers.interface import KnownDevice
@@ -20,6 +19,7 @@ from custom_components.camhub.providers.model import (
     PushMessage,
     Recording,
     Snapshot,
+    primary_recording,
 )
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

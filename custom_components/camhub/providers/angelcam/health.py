@@ -11,7 +11,7 @@ gives it back through `restore()` after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 import logging
@@ -54,12 +54,6 @@ LIST: Final[Item] = ("list", "")
 def refresh_age(items: int) -> timedelta:
     """How old an item may get: all items together stay within the daily share."""
     return max(MIN_REFRESH_AGE, DAY * items / HEALTH_DAILY_REQUESTS)
-
-
-def primary_recording(recordings: Iterable[Recording]) -> Recording | None:
-    """The recording a camera's status shows: the first active one, else the first."""
-    found = tuple(recordings)
-    return next((r for r in found if r.active), found[0] if found else None)
 
 
 class AngelcamHealth:
