@@ -5,15 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 import os
 from pathlib import Path
-from typing import Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
 
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, entity_platform
 
+if TYPE_CHECKING:
+    # Home Assistant types schemas with probatio (from 2026.x); at run time voluptuous is
+    # probatio there (homeassistant installs the shim) and itself on older releases.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
 from .const import DOMAIN
-from .schema import vol
 
 SERVICE_UPGRADE_FIRMWARE: Final = "upgrade_firmware"
 ATTR_PATH: Final = "path"

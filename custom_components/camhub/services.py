@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID
@@ -25,6 +25,13 @@ from homeassistant.helpers import (
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+if TYPE_CHECKING:
+    # Home Assistant types schemas with probatio (from 2026.x); at run time voluptuous is
+    # probatio there (homeassistant installs the shim) and itself on older releases.
+    import probatio as vol
+else:
+    import voluptuous as vol
+
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .devices import camera_identifier
@@ -43,7 +50,6 @@ from .providers.features import CloudRecordings
 from .providers.model import Capability, Clip
 from .proxy import PlaybackSession, signed
 from .recordings import async_record_clip, media_library
-from .schema import vol
 
 SERVICE_TRIGGER_CLIP: Final = "trigger_clip"
 SERVICE_CREATE_CLIP: Final = "create_clip"

@@ -513,8 +513,7 @@ def _service_schema_problems(
 ) -> Iterator[str]:
     """hassfest's services.yaml schema for a custom integration, and its selector checks."""
     from homeassistant.helpers import selector
-
-    from custom_components.camhub.schema import vol
+    import voluptuous as vol
 
     where = f"services.yaml: {name}"
     if not HASSFEST_KEY.match(name) or "-" in name:
