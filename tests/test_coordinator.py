@@ -212,7 +212,7 @@ async def test_spaces_of_one_account_share_its_budget(
         interval = data.coordinator.update_interval
         assert interval is not None
         per_day += (
-            requests_per_day(data.coordinator.poll_cost, interval) + data.coordinator.health.per_day
+            requests_per_day(data.coordinator.poll_cost, interval) + data.coordinator.extra_per_day
         )
     # Twice the single-entry interval (the measured poll cost moves it a little).
     assert alone.update_interval is not None
@@ -228,7 +228,7 @@ async def test_spaces_of_one_account_share_its_budget(
     await coordinator.async_refresh()
     assert coordinator.update_interval is not None
     floor = minimum_interval(
-        Vendor.ANGELCAM, coordinator.poll_cost, coordinator.locations, coordinator.health.per_day
+        Vendor.ANGELCAM, coordinator.poll_cost, coordinator.locations, coordinator.extra_per_day * 2
     )
     assert coordinator.update_interval == floor * 2
 

@@ -21,11 +21,10 @@ from .health import AngelcamHealth
 from .motion import MotionTracker
 from .polling import angelcam_poll_cost, default_interval, minimum_interval
 from .providers import AngelcamClient, NovaVMSClient, OpenCameraClient, ProviderClient
+from .providers.angelcam_extras import AngelcamExtras
 from .providers.errors import (
     AuthenticationError,
     NotSupportedError,
-    PermissionDeniedError,
-    ProtocolError,
     ProviderError,
     RateLimitedError,
     UnavailableError,
@@ -38,8 +37,6 @@ _LOGGER = logging.getLogger(__name__)
 INCIDENT_PAGE = 20
 # NovaVMS events are re-read with this overlap so one arriving late is not missed.
 EVENT_OVERLAP = timedelta(seconds=30)
-# Angelcam's RTS settings (the incident TTL) rarely change: read at setup, then daily.
-RTS_SETTINGS_MAX_AGE = timedelta(days=1)
 
 
 class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
@@ -69,9 +66,10 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         # When the push channel last delivered a verified message (polling slows meanwhile).
         self.push_seen_at: datetime | None = None
         self._events_since = dt_util.utcnow() - EVENT_OVERLAP
-        self._rts_read_at: datetime | None = None
         # Angelcam Arrow clients and recording status, read a little at a time (health.py).
         self.health = AngelcamHealth(hass, entry)
+        # Angelcam RTS settings, unread messages and broadcasting (providers/angelcam_extras).
+        self.extras = AngelcamExtras()
         # Operations the device answered 501 to; they are not offered again (OpenCamera).
         self.unsupported: set[str] = set()
 
@@ -86,6 +84,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         """A verified push arrived: polling slows from the next poll on (sooner if it was fast)."""
         was_healthy = self.push_healthy
         self.push_seen_at = dt_util.utcnow()
+        self.extras.note_push()
         if not was_healthy and self.data is not None:
             self._plan(self._planned_interval())
 
@@ -94,6 +93,13 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         """Show state a push delivered without moving the next poll (pushes may be frequent)."""
         self.data = snapshot
         self.async_update_listeners()
+
+    @property
+    def extra_per_day(self) -> float:
+        """Requests a day the Angelcam reads beyond the poll take (health, RTS extras)."""
+        if self.vendor is not Vendor.ANGELCAM:
+            return 0.0
+        return self.health.per_day + self.extras.per_day
 
     @property
     def vendor_name(self) -> str:
@@ -111,7 +117,9 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         try:
             if isinstance(self.client, AngelcamClient):
                 # Before measuring: this daily read is no part of what a poll costs.
-                await self._async_read_rts_settings(self.client, dt_util.utcnow())
+                rts = await self.extras.async_read_rts(self.client, dt_util.utcnow())
+                if rts is not None:
+                    self.motion.incident_ttl = rts.incident_ttl
             sent = self.client.budget.sent
             if isinstance(self.client, AngelcamClient):
                 snapshot = await self._angelcam.async_fetch(self.client, dt_util.utcnow())
@@ -138,6 +146,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         if isinstance(self.client, AngelcamClient):
             # After measuring: health reads have their own place in the plan (per_day).
             snapshot = await self.health.async_update(self.client, snapshot, dt_util.utcnow())
+            snapshot = await self.extras.async_update(self.client, snapshot, dt_util.utcnow())
         return snapshot
 
     async def async_refresh_site(self, site_id: str) -> None:
@@ -185,49 +194,32 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         self.poll_cost = (self.poll_cost + cost) / 2
 
     def _planned_interval(self) -> timedelta:
-        planned = default_interval(
-            self.vendor,
-            self.poll_cost,
-            self.locations,
-            push_healthy=self.push_healthy,
-            extra_per_day=self.health.per_day,
-        )
-        # Entries on one Angelcam account (one per space) split its daily share between them.
+        # Entries on one Angelcam account (one per space) split its daily share between them;
+        # each pays its own reads beyond the poll out of the whole share.
         sharing = (
             entries_sharing_account(self.hass, self.config_entry.data)
             if self.vendor is Vendor.ANGELCAM
             else 1
         )
+        extra = self.extra_per_day * sharing
+        planned = default_interval(
+            self.vendor,
+            self.poll_cost,
+            self.locations,
+            push_healthy=self.push_healthy,
+            extra_per_day=extra,
+        )
         chosen = self.config_entry.options.get(CONF_SCAN_INTERVAL)
         if chosen is None:
             return planned * sharing
         # The options flow checked the choice against the budget, but accounts grow.
-        floor = minimum_interval(self.vendor, self.poll_cost, self.locations, self.health.per_day)
+        floor = minimum_interval(self.vendor, self.poll_cost, self.locations, extra)
         return max(timedelta(seconds=chosen), floor * sharing)
 
     def _plan(self, interval: timedelta) -> None:
         if interval != self.update_interval:
             _LOGGER.debug("%s polls every %s", self.name, interval)
             self.update_interval = interval
-
-    async def _async_read_rts_settings(self, client: AngelcamClient, now: datetime) -> None:
-        """Take the account's incident TTL, at most once a day (motion ends after it)."""
-        previous = self._rts_read_at
-        if previous is not None and now - previous < RTS_SETTINGS_MAX_AGE:
-            return
-        # Taken before the request: a refresh running alongside must not read it too.
-        self._rts_read_at = now
-        try:
-            settings = await client.async_fetch_rts_settings()
-        except (PermissionDeniedError, NotSupportedError, ProtocolError) as err:
-            # Retrying sooner would not change the answer; the TTL known so far stays.
-            _LOGGER.debug("%s: RTS settings unreadable: %s", self.name, err)
-        except ProviderError:
-            # Unreachable, limited or refused: this poll fails and the next one asks again.
-            self._rts_read_at = previous
-            raise
-        else:
-            self.motion.incident_ttl = settings.incident_ttl
 
     async def _async_update_motion(self, snapshot: Snapshot) -> None:
         client = self.client

@@ -46,7 +46,11 @@ async def test_account_and_snapshot(
     assert len(snapshot.cameras) == 6
     assert snapshot.gateways
     camera = next(iter(snapshot.cameras.values()))
-    assert camera.capabilities == {Capability.CLIP_TRIGGER, Capability.EVENTS}
+    assert camera.capabilities == {
+        Capability.CLIP_TRIGGER,
+        Capability.EVENTS,
+        Capability.EVENT_ACK,
+    }
     assert camera.site_id in snapshot.sites
     assert camera.id in snapshot.sites[camera.site_id].camera_ids
     assert {c.id for c in await novavms.async_fetch_cameras(camera.site_id)} == set(

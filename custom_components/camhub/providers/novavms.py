@@ -37,8 +37,11 @@ PAGE_LIMIT: Final = 100
 TRIGGER_MIN_SECONDS: Final = 5
 TRIGGER_MAX_SECONDS: Final = 60
 EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
-# Every NovaVMS camera is reachable for events and manual clips; no live URL is documented.
-CAMERA_CAPABILITIES: Final = frozenset({Capability.CLIP_TRIGGER, Capability.EVENTS})
+# Every NovaVMS camera has events (which can be acknowledged) and manual clips; no live URL
+# is documented.
+CAMERA_CAPABILITIES: Final = frozenset(
+    {Capability.CLIP_TRIGGER, Capability.EVENTS, Capability.EVENT_ACK}
+)
 # The documented enums; a value outside them reads as UNKNOWN.
 CAMERA_STATUSES: Final = frozenset({"online", "offline", "pending", "error", "disabled"})
 ALERT_STATUSES: Final = frozenset({"new", "acknowledged", "resolved"})
