@@ -159,6 +159,25 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         site = replace(site, camera_ids=old.camera_ids if old else ())
         self.async_set_updated_data(replace(self.data, sites={**self.data.sites, site_id: site}))
 
+    def _angelcam_client(self) -> AngelcamClient:
+        # Only Angelcam snapshots carry the capabilities whose controls call this.
+        if not isinstance(self.client, AngelcamClient):
+            raise NotSupportedError(f"{self.vendor_name} has no RTS settings or broadcasting")
+        return self.client
+
+    async def async_set_incident_ttl(self, ttl: timedelta) -> None:
+        """Set the account's incident TTL; entities show the answer at once (no poll)."""
+        await self.extras.async_set_incident_ttl(self._angelcam_client(), ttl)
+        self.motion.incident_ttl = ttl
+        self.async_push_data(self.extras.apply(self.data))
+
+    async def async_set_broadcasting(self, camera_id: str, *, enabled: bool) -> None:
+        """Start or stop a camera's broadcasting; its switch shows it at once (no poll)."""
+        await self.extras.async_set_broadcasting(
+            self._angelcam_client(), camera_id, enabled=enabled
+        )
+        self.async_push_data(self.extras.apply(self.data))
+
     async def _async_fetch_opencamera(self, client: OpenCameraClient) -> Snapshot:
         try:
             return await client.async_fetch_snapshot_state()

@@ -1,4 +1,4 @@
-"""Health sensors: OpenCamera storage, boot and media; recording, camera and gateway status."""
+"""Sensors: OpenCamera storage, boot and media; recording, camera, gateway status; unread."""
 
 from __future__ import annotations
 
@@ -21,17 +21,29 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import (
+    CamHubAccountDescription,
+    CamHubAccountEntity,
     CamHubCameraDescription,
     CamHubCameraEntity,
     CamHubHardwareEntity,
     CamHubSiteDescription,
     CamHubSiteEntity,
+    async_add_account_entities,
     async_add_camera_entities,
     async_add_hardware_entities,
     async_add_site_entities,
 )
 from .health import primary_recording
-from .providers.model import Camera, Capability, DeviceInfo, Gateway, Site, SystemInfo, Vendor
+from .providers.model import (
+    Camera,
+    Capability,
+    DeviceInfo,
+    Gateway,
+    Site,
+    Snapshot,
+    SystemInfo,
+    Vendor,
+)
 
 PARALLEL_UPDATES = 0
 
@@ -57,6 +69,11 @@ class CamHubSensorDescription[T](SensorEntityDescription):
 @dataclass(frozen=True, kw_only=True)
 class CamHubCameraSensorDescription(CamHubCameraDescription, CamHubSensorDescription[Camera]):
     """A per-camera sensor."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CamHubAccountSensorDescription(CamHubAccountDescription, CamHubSensorDescription[Snapshot]):
+    """An account-level sensor."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +238,16 @@ SITE_SENSORS: tuple[CamHubSiteSensorDescription, ...] = tuple(
     )
 )
 
+ACCOUNT_SENSORS: tuple[CamHubAccountSensorDescription, ...] = (
+    CamHubAccountSensorDescription(
+        key="unread_messages",
+        translation_key="unread_messages",
+        state_class=SensorStateClass.MEASUREMENT,
+        supported=lambda snapshot: snapshot.supports(Capability.UNREAD_MESSAGES),
+        value_fn=lambda _coordinator, snapshot: snapshot.unread_messages,
+    ),
+)
+
 GATEWAY_SENSORS: tuple[CamHubSensorDescription[Gateway], ...] = (
     CamHubSensorDescription[Gateway](
         key="last_heartbeat",
@@ -238,6 +265,7 @@ async def async_setup_entry(
     """Add the sensors of every camera, location and gateway, now and as they appear."""
     async_add_camera_entities(entry, async_add_entities, CAMERA_SENSORS, CamHubCameraSensor)
     async_add_site_entities(entry, async_add_entities, SITE_SENSORS, CamHubSiteSensor)
+    async_add_account_entities(entry, async_add_entities, ACCOUNT_SENSORS, CamHubAccountSensor)
     async_add_hardware_entities(
         entry, async_add_entities, "gateway", GATEWAY_SENSORS, CamHubGatewaySensor
     )
@@ -292,6 +320,15 @@ class CamHubSiteSensor(CamHubSiteEntity, _ValueSensor[Site]):
 
     def _source(self) -> Site | None:
         return self.site
+
+
+class CamHubAccountSensor(CamHubAccountEntity, _ValueSensor[Snapshot]):
+    """A sensor of the account."""
+
+    entity_description: CamHubAccountSensorDescription
+
+    def _source(self) -> Snapshot | None:
+        return self.snapshot
 
 
 class CamHubGatewaySensor(CamHubHardwareEntity, _ValueSensor[Gateway]):
