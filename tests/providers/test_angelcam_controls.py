@@ -18,9 +18,12 @@ from custom_components.camhub.providers.angelcam_extras import (
     UNREAD_MIN_AGE,
     AngelcamExtras,
 )
+from custom_components.camhub.providers.angelcam_map import unread_count_from
+from custom_components.camhub.providers.decode import Node
 from custom_components.camhub.providers.errors import (
     NotSupportedError,
     PermissionDeniedError,
+    ProtocolError,
     UnavailableError,
 )
 from custom_components.camhub.providers.model import Broadcasting, Capability, Snapshot
@@ -200,10 +203,13 @@ async def test_extras_never_fail_the_poll(
     found = await extras.async_update(angelcam, snapshot, clock())
     assert found.capabilities == frozenset()
     assert found.cameras[FRONT_DOOR].supports(Capability.BROADCASTING)
+    await extras.async_update(angelcam, snapshot, clock())  # the other cameras
     # A day on, the camera's read fails: its state stays known, the poll goes on.
     clock.advance(86400)
-    faults.add("status5xx", count=1, status=502, path_prefix="/v1/cameras/1/broadcasting/")
+    failing = faults.add("status5xx", status=502, path_prefix="/v1/cameras/1/broadcasting/")
     again = await extras.async_update(angelcam, snapshot, clock())
+    faults.faults.remove(failing)
+    assert stack.log.count(vendor="angelcam", path_prefix="/v1/cameras/1/broadcasting/") >= 2
     assert again.cameras[FRONT_DOOR].supports(Capability.BROADCASTING)
     assert again.supports(Capability.UNREAD_MESSAGES)
     # An unreachable RTS read raises (the poll fails and asks again next time).
@@ -211,3 +217,9 @@ async def test_extras_never_fail_the_poll(
     with pytest.raises(UnavailableError):
         await extras.async_read_rts(angelcam, clock())
     assert await extras.async_read_rts(angelcam, clock()) is not None
+
+
+@pytest.mark.parametrize("count", [-1, 1.5])
+def test_unread_count_must_be_a_count(count: float) -> None:
+    with pytest.raises(ProtocolError, match="unread_count"):
+        unread_count_from(Node({"unread_count": count}, "$"))
