@@ -1,7 +1,8 @@
-"""Angelcam account endpoints: /me/, /spaces/, /cameras/, /locations/, /arrow-clients/."""
+"""Angelcam account endpoints: me, spaces, cameras (and broadcasting), locations, Arrow clients."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +12,7 @@ from simulator.angelcam_http import (
     Context,
     by_id,
     context,
+    no_content,
     page,
     path_int,
     query_int,
@@ -18,7 +20,14 @@ from simulator.angelcam_http import (
     world,
 )
 from simulator.angelcam_live import live_urls, stored_snapshot_url
-from simulator.angelcam_model import ArrowClient, Camera, Location, NotFoundError, Space
+from simulator.angelcam_model import (
+    ArrowClient,
+    Broadcasting,
+    Camera,
+    Location,
+    NotFoundError,
+    Space,
+)
 
 
 async def me(request: web.Request) -> web.Response:
@@ -157,6 +166,31 @@ async def camera(request: web.Request) -> web.Response:
     return web.json_response(camera_json(request, visible_camera(request)))
 
 
+def _broadcast_camera(request: web.Request, permission: str = "camera.view") -> Broadcasting:
+    broadcasting = visible_camera(request, permission).broadcasting
+    if broadcasting is None:
+        # Every broadcasting endpoint answers 404 without the Broadcasting service.
+        raise ApiError(404, "Broadcasting service is not active on this camera.")
+    return broadcasting
+
+
+async def broadcasting(request: web.Request) -> web.Response:
+    """GET /cameras/{camera_id}/broadcasting/."""
+    found = _broadcast_camera(request)
+    # `streams` is null: the simulated plan does not broadcast through the API.
+    return web.json_response(
+        {"enabled": found.enabled, "public_page": found.public_page, "streams": None}
+    )
+
+
+def _broadcast_switch(enabled: bool) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handler(request: web.Request) -> web.Response:
+        _broadcast_camera(request, "camera.broadcasting.manage").enabled = enabled
+        return no_content()
+
+    return handler
+
+
 def location_json(location: Location, cameras_count: int) -> dict[str, Any]:
     """Render a LocationObject; a pending delayed arm/disarm shows as next_(dis)arming."""
     pending = location.pending
@@ -230,6 +264,9 @@ def routes() -> list[web.RouteDef]:
         web.get("/v1/spaces/{space_id}/permissions/", permissions),
         web.get("/v1/cameras/", cameras),
         web.get("/v1/cameras/{camera_id}/", camera),
+        web.get("/v1/cameras/{camera_id}/broadcasting/", broadcasting),
+        web.post("/v1/cameras/{camera_id}/broadcasting/start/", _broadcast_switch(enabled=True)),
+        web.post("/v1/cameras/{camera_id}/broadcasting/stop/", _broadcast_switch(enabled=False)),
         web.get("/v1/locations/", locations),
         web.get("/v1/locations/{location_id}/", location),
         web.get("/v1/arrow-clients/", arrow_clients),

@@ -59,13 +59,14 @@ def _arrow_route(online: bool) -> Handler:
 
 @_handled
 async def add_camera(request: web.Request) -> web.Response:
-    """POST /_sim/cameras ``{name, location_id, type?, recording?, arrow_client?, tags?}``."""
+    """POST /_sim/cameras ``{name, location_id, type?, recording?, broadcasting?, ...}``."""
     body = await json_body(request)
     camera = _state(request).add_camera(
         str(body["name"]),
         int(body["location_id"]),
         camera_type=body.get("type", "h264"),
         recording=bool(body.get("recording", False)),
+        broadcasting=bool(body.get("broadcasting", False)),
         arrow_client=body.get("arrow_client"),
         tags=list(body.get("tags", [])),
     )

@@ -180,6 +180,14 @@ class ArrowClient:
 
 
 @dataclass(slots=True)
+class Broadcasting:
+    """A camera's Broadcasting service: whether public broadcasting is on."""
+
+    enabled: bool = False
+    public_page: bool = False
+
+
+@dataclass(slots=True)
 class Camera:
     """A camera with its live state; recordings and clips live in the recording store."""
 
@@ -198,6 +206,8 @@ class Camera:
     audio_enabled: bool = False
     enable_status_checks: bool = True
     enable_periodical_snapshots: bool = True
+    # None: the Broadcasting service is not active (its endpoints answer 404).
+    broadcasting: Broadcasting | None = None
 
     @property
     def records(self) -> bool:

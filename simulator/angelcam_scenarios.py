@@ -78,7 +78,12 @@ def _demo(state: AngelcamState) -> None:
     client = ArrowClient(ARROW_UUID, home.id, "12:34:56:78:9a:bc", "192.168.1.20", angelbox_id=301)
     state.world.arrow_clients[client.uuid] = client
     front = state.add_camera(
-        "Front door", house.id, recording=True, history_since=week, tags=["outdoor"]
+        "Front door",
+        house.id,
+        recording=True,
+        broadcasting=True,
+        history_since=week,
+        tags=["outdoor"],
     )
     state.recordings.add(front, kind="event")
     backyard = state.add_camera("Backyard", house.id, tags=["outdoor"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from simulator.angelcam_http import RateLimiter
 from simulator.angelcam_live import StreamTokens
-from simulator.angelcam_model import Camera, CameraType, World, as_clock
+from simulator.angelcam_model import Broadcasting, Camera, CameraType, World, as_clock
 from simulator.angelcam_recording import RecordingStore
 from simulator.angelcam_recording_api import PlaybackOptions
 from simulator.angelcam_rts import Event, Incident, Rts
@@ -90,8 +90,9 @@ class AngelcamState:
         arrow_client: str | None = None,
         tags: list[str] | None = None,
         history_since: datetime | None = None,
+        broadcasting: bool = False,
     ) -> Camera:
-        """Connect a camera in a location; ``recording`` gives it Cloud Recording."""
+        """Connect a camera; ``recording``/``broadcasting`` give it those services."""
         location = self.world.location(location_id)
         camera_id = self.world.next_id("camera")
         camera = Camera(
@@ -106,6 +107,7 @@ class AngelcamState:
                 :32
             ],
             snapshot_at=self.now(),
+            broadcasting=Broadcasting() if broadcasting else None,
         )
         self.world.cameras[camera.id] = camera
         if recording:

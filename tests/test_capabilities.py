@@ -2,16 +2,18 @@
 
 The expected sets were read from the registry before entities asked capabilities instead of
 the vendor; an entity appearing or going missing on any vendor fails here. The contract:
-every capability a camera or site carries has the feature that serves it. These replace the
+every capability a camera, site or account carries has the feature that serves it. These replace the
 guards of tests/test_vendor_guards.py: an entity of another vendor is now never built.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 import re
 from typing import Final
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_platform, entity_registry as er
 import pytest
@@ -20,6 +22,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.camhub.camera import CamHubCamera, CamHubWebRTCCamera
 from custom_components.camhub.const import DOMAIN
 from custom_components.camhub.offered import offered
+from custom_components.camhub.providers.angelcam.extras import START_DELAY
 from custom_components.camhub.providers.errors import NotSupportedError
 from custom_components.camhub.providers.interface import Connection
 from custom_components.camhub.providers.model import Capability
@@ -44,6 +47,11 @@ FEATURE_OF: Final[dict[Capability, str | None]] = {
     Capability.DEVICE_INFO: None,
     Capability.STATUS_DETAIL: None,
     Capability.ARMING_SCHEDULE: None,
+    Capability.BROADCASTING: "broadcasting",
+    # Carried for NovaVMS cameras; no entity acknowledges events yet.
+    Capability.EVENT_ACK: None,
+    Capability.INCIDENT_TTL: "incident_ttl",
+    Capability.UNREAD_MESSAGES: None,
 }
 
 # Entry name -> "<platform>.<description key>" -> names of the devices that have it.
@@ -59,6 +67,8 @@ EXPECTED: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "sensor.next_arming": ("Garage", "House"),
         "sensor.next_disarming": ("Garage", "House"),
         "sensor.recording_status": ("Backyard", "Front door"),
+        # The daily RTS read of setup's first poll shows the TTL; the hub device is the account.
+        "select.incident_ttl": ("Angelcam Novak family",),
     },
     "novavms": {
         "binary_sensor.motion": (
@@ -175,11 +185,21 @@ def _missing(connection: Connection, capabilities: frozenset[Capability]) -> set
     }
 
 
-async def test_each_capability_has_its_feature(entries: dict[str, MockConfigEntry]) -> None:
+async def test_each_capability_has_its_feature(
+    hass: HomeAssistant, entries: dict[str, MockConfigEntry], freezer: FrozenDateTimeFactory
+) -> None:
+    # Unread messages and broadcasting are read from START_DELAY on, a few cameras a poll.
+    freezer.tick(START_DELAY)
+    for _ in range(3):
+        freezer.tick(timedelta(minutes=1))
+        await entries["angelcam"].runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done()
     carried: set[Capability] = set()
     for name, entry in entries.items():
         connection = entry.runtime_data.connection
         snapshot = entry.runtime_data.coordinator.data
+        carried |= snapshot.capabilities
+        assert not _missing(connection, snapshot.capabilities), name
         for item in (*snapshot.cameras.values(), *snapshot.sites.values()):
             carried |= item.capabilities
             assert not _missing(connection, item.capabilities), (name, item.id)

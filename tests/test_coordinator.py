@@ -231,7 +231,9 @@ async def test_spaces_of_one_account_share_its_budget(
     await coordinator.async_refresh()
     assert coordinator.update_interval is not None
     floor = angelcam_min_interval(
-        coordinator.poll_cost, coordinator.locations, second.runtime_data.connection.extra_per_day
+        coordinator.poll_cost,
+        coordinator.locations,
+        second.runtime_data.connection.extra_per_day * 2,
     )
     assert coordinator.update_interval == floor * 2
 

@@ -19,7 +19,12 @@ from .const import CONF_SCAN_INTERVAL, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .devices import known_devices
 from .providers import Connection
-from .providers.errors import AuthenticationError, ProviderError, RateLimitedError
+from .providers.errors import (
+    AuthenticationError,
+    NotSupportedError,
+    ProviderError,
+    RateLimitedError,
+)
 from .providers.interface import PollLoad
 from .providers.model import Snapshot
 from .providers.motion import MotionTracker
@@ -33,6 +38,10 @@ DEVICE_ITEMS: Final[dict[str, Callable[[Snapshot], Mapping[str, object]]]] = {
     "site": lambda snapshot: snapshot.sites,
     "gateway": lambda snapshot: snapshot.gateways,
     "arrow_client": lambda snapshot: snapshot.arrow_clients,
+    # The account's own entities (incident TTL, unread messages) read these fields.
+    "hub": lambda snapshot: {
+        "account": (snapshot.capabilities, snapshot.incident_ttl, snapshot.unread_messages)
+    },
 }
 
 _LOGGER = logging.getLogger(__name__)
@@ -83,6 +92,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         """A verified push arrived: polling slows from the next poll on (sooner if it was fast)."""
         was_healthy = self.push_healthy
         self.push_seen_at = dt_util.utcnow()
+        self.connection.note_push()
         if not was_healthy and self.data is not None:
             self._plan(self._planned_interval())
 
@@ -162,7 +172,15 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             return (item,)
         # A camera's entities also read its motion, its recordings and the device's reports.
         recordings = data.recordings.get(item_id)
-        return (item, self.motion.until(item_id), recordings, data.device, data.system)
+        broadcasting = data.broadcasting.get(item_id)
+        return (
+            item,
+            self.motion.until(item_id),
+            recordings,
+            broadcasting,
+            data.device,
+            data.system,
+        )
 
     def _changed(self, keys: Iterable[DeviceKey]) -> list[DeviceKey]:
         """The devices among `keys` whose view differs from the one told; now told."""
@@ -241,6 +259,25 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
         # A single site comes without its cameras; they did not change.
         site = replace(site, camera_ids=old.camera_ids if old else ())
         self.async_set_updated_data(replace(self.data, sites={**self.data.sites, site_id: site}))
+
+    async def async_set_incident_ttl(self, ttl: timedelta) -> None:
+        """Set the account's incident TTL; entities show the answer at once (no poll)."""
+        feature = self.connection.incident_ttl
+        if feature is None:
+            raise NotSupportedError(f"{self.provider.name} has no incident TTL")
+        snapshot = await feature.async_set_incident_ttl(self.data, ttl)
+        if snapshot.incident_ttl is not None:
+            self.motion.incident_ttl = snapshot.incident_ttl
+        self.async_push_data(snapshot)
+
+    async def async_set_broadcasting(self, camera_id: str, *, enabled: bool) -> None:
+        """Start or stop a camera's broadcasting; its switch shows it at once (no poll)."""
+        feature = self.connection.broadcasting
+        if feature is None:
+            raise NotSupportedError(f"{self.provider.name} has no broadcasting")
+        self.async_push_data(
+            await feature.async_set_broadcasting(self.data, camera_id, enabled=enabled)
+        )
 
     def _measure(self, cost: int, snapshot: Snapshot) -> None:
         """Remember what a refresh costs (averaged: membership queries come and go).

@@ -42,6 +42,17 @@ class CamHubSiteDescription(EntityDescription):
     supported: Callable[[Connection, Site], bool] = lambda _connection, _site: True
 
 
+@dataclass(frozen=True, kw_only=True)
+class CamHubAccountDescription(EntityDescription):
+    """Fields every account-level description has: when the account offers it.
+
+    Like a camera's, `supported` asks the connection for the feature and the snapshot for
+    the capability.
+    """
+
+    supported: Callable[[Connection, Snapshot], bool] = lambda _connection, _snapshot: True
+
+
 class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
     """Something shown for one item (camera, location) of a CamHub entry.
 
@@ -115,7 +126,7 @@ class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
             self._unsub_timed_change()
             self._unsub_timed_change = None
 
-    def _item(self) -> Camera | Site | Gateway | ArrowClient | None:
+    def _item(self) -> Camera | Site | Gateway | ArrowClient | Snapshot | None:
         raise NotImplementedError
 
     @property
@@ -162,6 +173,22 @@ class CamHubSiteEntity(CamHubEntity):
         return self.site
 
 
+class CamHubAccountEntity(CamHubEntity):
+    """An entity of the account itself (its hub device, item id `account`)."""
+
+    entity_description: CamHubAccountDescription
+    device_kind = "hub"
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The last poll, while the account still offers what this entity shows."""
+        data = self.coordinator.data
+        return data if self.entity_description.supported(self.connection, data) else None
+
+    def _item(self) -> Snapshot | None:
+        return self.snapshot
+
+
 type HardwareKind = Literal["gateway", "arrow_client"]
 
 
@@ -185,7 +212,7 @@ def _sites(snapshot: Snapshot) -> Iterable[tuple[str, Site]]:
 
 
 @callback
-def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient, D: EntityDescription](
+def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient | Snapshot, D: EntityDescription](
     entry: CamHubConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     *,
@@ -278,5 +305,27 @@ def async_add_hardware_entities[D: EntityDescription](
         items=_hardware(kind),
         descriptions=descriptions,
         supported=lambda _d, _connection, _item: True,
+        factory=factory,
+    )
+
+
+def _account(snapshot: Snapshot) -> Iterable[tuple[str, Snapshot]]:
+    return (("account", snapshot),)
+
+
+@callback
+def async_add_account_entities[D: CamHubAccountDescription](
+    entry: CamHubConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Iterable[D],
+    factory: Callable[[CamHubCoordinator, str, D], Entity],
+) -> None:
+    """Account-level entities, each once its capability shows (some are read after setup)."""
+    _async_add_dynamic(
+        entry,
+        async_add_entities,
+        items=_account,
+        descriptions=descriptions,
+        supported=lambda d, connection, snapshot: d.supported(connection, snapshot),
         factory=factory,
     )

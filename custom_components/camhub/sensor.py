@@ -1,4 +1,4 @@
-"""Health sensors: device storage, boot and media; recording, camera and gateway status."""
+"""Sensors: device storage, boot and media; recording, camera, gateway status; unread."""
 
 from __future__ import annotations
 
@@ -21,11 +21,14 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry
 from .entity import (
+    CamHubAccountDescription,
+    CamHubAccountEntity,
     CamHubCameraDescription,
     CamHubCameraEntity,
     CamHubHardwareEntity,
     CamHubSiteDescription,
     CamHubSiteEntity,
+    async_add_account_entities,
     async_add_camera_entities,
     async_add_hardware_entities,
     async_add_site_entities,
@@ -37,6 +40,7 @@ from .providers.model import (
     DeviceInfo,
     Gateway,
     Site,
+    Snapshot,
     SystemInfo,
     primary_recording,
 )
@@ -66,6 +70,11 @@ class CamHubSensorDescription[T](SensorEntityDescription):
 @dataclass(frozen=True, kw_only=True)
 class CamHubCameraSensorDescription(CamHubCameraDescription, CamHubSensorDescription[Camera]):
     """A per-camera sensor."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CamHubAccountSensorDescription(CamHubAccountDescription, CamHubSensorDescription[Snapshot]):
+    """An account-level sensor."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -237,6 +246,16 @@ SITE_SENSORS: tuple[CamHubSiteSensorDescription, ...] = tuple(
     )
 )
 
+ACCOUNT_SENSORS: tuple[CamHubAccountSensorDescription, ...] = (
+    CamHubAccountSensorDescription(
+        key="unread_messages",
+        translation_key="unread_messages",
+        state_class=SensorStateClass.MEASUREMENT,
+        supported=lambda _connection, snapshot: snapshot.supports(Capability.UNREAD_MESSAGES),
+        value_fn=lambda _coordinator, snapshot: snapshot.unread_messages,
+    ),
+)
+
 GATEWAY_SENSORS: tuple[CamHubSensorDescription[Gateway], ...] = (
     CamHubSensorDescription[Gateway](
         key="last_heartbeat",
@@ -256,6 +275,7 @@ async def async_setup_entry(
     """Add the sensors of every camera, location and gateway, now and as they appear."""
     async_add_camera_entities(entry, async_add_entities, CAMERA_SENSORS, CamHubCameraSensor)
     async_add_site_entities(entry, async_add_entities, SITE_SENSORS, CamHubSiteSensor)
+    async_add_account_entities(entry, async_add_entities, ACCOUNT_SENSORS, CamHubAccountSensor)
     async_add_hardware_entities(
         entry, async_add_entities, "gateway", GATEWAY_SENSORS, CamHubGatewaySensor
     )
@@ -310,6 +330,15 @@ class CamHubSiteSensor(CamHubSiteEntity, _ValueSensor[Site]):
 
     def _source(self) -> Site | None:
         return self.site
+
+
+class CamHubAccountSensor(CamHubAccountEntity, _ValueSensor[Snapshot]):
+    """A sensor of the account."""
+
+    entity_description: CamHubAccountSensorDescription
+
+    def _source(self) -> Snapshot | None:
+        return self.snapshot
 
 
 class CamHubGatewaySensor(CamHubHardwareEntity, _ValueSensor[Gateway]):

@@ -283,3 +283,35 @@ async def test_stored_snapshot_refreshes_daily(angel: Angel) -> None:
     angel.clock.advance(86400)
     later = (await angel.api.get("/v1/cameras/1/")).body["snapshot"]
     assert later["created_at"] == "2026-04-22T13:00:00.000Z"
+
+
+async def test_broadcasting_starts_and_stops(angel: Angel) -> None:
+    """The Broadcasting service's state moves with start/stop (204, empty body)."""
+    assert angel.state.world.cameras[1].broadcasting is not None
+    info = await angel.api.get("/v1/cameras/1/broadcasting/")
+    assert info.body == {"enabled": False, "public_page": False, "streams": None}
+    started = await angel.api.post("/v1/cameras/1/broadcasting/start/")
+    assert (started.status, started.raw) == (204, b"")
+    assert (await angel.api.get("/v1/cameras/1/broadcasting/")).body["enabled"] is True
+    stopped = await angel.api.post("/v1/cameras/1/broadcasting/stop/")
+    assert stopped.status == 204
+    assert (await angel.api.get("/v1/cameras/1/broadcasting/")).body["enabled"] is False
+
+
+async def test_broadcasting_needs_the_service_and_the_permission(angel: Angel) -> None:
+    """Without the service every broadcasting endpoint is 404; switching needs the grant."""
+    from simulator.angelcam_model import Assignment, Membership
+
+    for path in ("", "start/", "stop/"):
+        method = angel.api.post if path else angel.api.get
+        reply = await method(f"/v1/cameras/2/broadcasting/{path}")
+        error(reply.body, 404, "not_found")
+    angel.state.world.memberships[(2, 1)] = Membership(
+        2, 1, is_default=False, assignments=[Assignment("camera.view", 1, 1)]
+    )
+    bob = {**angel.api.auth(angel.state.world.users[2].personal_access_token), "X-Space-Id": "1"}
+    seen = await angel.api.get("/v1/cameras/1/broadcasting/", auth=False, headers=bob)
+    assert seen.status == 200
+    refused = await angel.api.post("/v1/cameras/1/broadcasting/start/", auth=False, headers=bob)
+    error(refused.body, 403, "permission_denied")
+    assert angel.state.world.cameras[1].broadcasting.enabled is False

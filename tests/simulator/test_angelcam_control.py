@@ -247,7 +247,7 @@ async def test_every_route_is_served_and_validated(
         }
     assert routes - visited == set()
     spec_routes = {r for r in routes if r.split(" ")[1].startswith(("/v1/", "/recording/streams/"))}
-    assert len(spec_routes) == 49
+    assert len(spec_routes) == 52
     assert spec_routes - validated == set()
 
 
@@ -258,6 +258,9 @@ async def tour(angel: Angel) -> None:
         await api.get(path)
     camera = (await api.get("/v1/cameras/1/")).body
     await api.get("/v1/cameras/")
+    await api.get("/v1/cameras/1/broadcasting/")
+    await api.post("/v1/cameras/1/broadcasting/start/")
+    await api.post("/v1/cameras/1/broadcasting/stop/")
     await api.get("/v1/locations/")
     await api.get("/v1/locations/1/")
     arrow = (await api.get("/v1/arrow-clients/")).body["results"][0]["uuid"]

@@ -7,7 +7,7 @@ isinstance. The signatures are the clients' own, so a client usually is the feat
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -193,4 +193,22 @@ class LiveConfig(Protocol):
 
     async def async_set_ice_servers(self, servers: list[str]) -> dict[str, str]:
         """Validate and store the servers; form errors by field (empty: stored)."""
+        ...
+
+
+class IncidentTtl(Protocol):
+    """The account's incident TTL: how long an incident stays open after its last event."""
+
+    async def async_set_incident_ttl(self, snapshot: Snapshot, ttl: timedelta) -> Snapshot:
+        """Set the TTL; `snapshot` with what the vendor answered (no poll needed)."""
+        ...
+
+
+class BroadcastControl(Protocol):
+    """A camera's public broadcasting, started and stopped."""
+
+    async def async_set_broadcasting(
+        self, snapshot: Snapshot, camera_id: str, *, enabled: bool
+    ) -> Snapshot:
+        """Start or stop broadcasting; `snapshot` with the camera's new state."""
         ...

@@ -18,11 +18,13 @@ from aiohttp import ClientSession
 from .budget import RequestBudget
 from .features import (
     Arming,
+    BroadcastControl,
     CameraImages,
     ClipTriggers,
     CloudRecordings,
     EventLog,
     FirmwareInstaller,
+    IncidentTtl,
     LiveConfig,
     LiveStreams,
     RecordedVideo,
@@ -166,6 +168,8 @@ class Connection(ABC):
     firmware: FirmwareInstaller | None = None
     live_config: LiveConfig | None = None
     push: PushSupport | None = None
+    incident_ttl: IncidentTtl | None = None
+    broadcasting: BroadcastControl | None = None
 
     @abstractmethod
     async def async_fetch_account(self) -> Account:
@@ -184,6 +188,9 @@ class Connection(ABC):
 
     def restore_devices(self, devices: Sequence[KnownDevice]) -> None:  # noqa: B027 - optional
         """Learn from the devices registered before a restart; default: nothing."""
+
+    def note_push(self) -> None:  # noqa: B027 - optional hook
+        """A verified push arrived (reads it may make stale come sooner); default: nothing."""
 
     @abstractmethod
     async def async_fetch_media(self, url: str) -> MediaFile:

@@ -10,7 +10,10 @@ from typing import Any, Final
 
 
 class Capability(StrEnum):
-    """What a camera offers; one table in the integration turns these into entities."""
+    """What a camera (or, for the account-level ones, a Snapshot) offers.
+
+    One table in the integration turns these into entities.
+    """
 
     LIVE_HLS = "live_hls"
     LIVE_MJPEG = "live_mjpeg"
@@ -32,6 +35,14 @@ class Capability(StrEnum):
     STATUS_DETAIL = "status_detail"
     # Sites: next arming and disarming (Angelcam).
     ARMING_SCHEDULE = "arming_schedule"
+    # Camera: the Broadcasting service is active (its switch exists).
+    BROADCASTING = "broadcasting"
+    # Camera: its events can be acknowledged (NovaVMS).
+    EVENT_ACK = "event_ack"
+    # Account (Snapshot.capabilities): the incident TTL can be read and set (Angelcam RTS).
+    INCIDENT_TTL = "incident_ttl"
+    # Account: an unread-message count is kept (Angelcam RTS messages).
+    UNREAD_MESSAGES = "unread_messages"
 
 
 class PushKind(StrEnum):
@@ -162,6 +173,14 @@ class Camera:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Broadcasting:
+    """An Angelcam camera's Broadcasting service: whether public broadcasting is on."""
+
+    enabled: bool
+    public_page: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Snapshot:
     """Everything one coordinator poll needs, keyed by vendor id."""
 
@@ -176,6 +195,16 @@ class Snapshot:
     # Angelcam: Arrow clients and cloud recordings, as far as they have been read yet.
     arrow_clients: Mapping[str, ArrowClient] = field(default_factory=dict)
     recordings: Mapping[str, tuple[Recording, ...]] = field(default_factory=dict)
+    # Account-level controls and reads (INCIDENT_TTL, UNREAD_MESSAGES).
+    capabilities: frozenset[Capability] = frozenset()
+    incident_ttl: timedelta | None = None
+    unread_messages: int | None = None
+    # Camera id -> its broadcasting state (cameras with the Broadcasting service only).
+    broadcasting: Mapping[str, Broadcasting] = field(default_factory=dict)
+
+    def supports(self, capability: Capability) -> bool:
+        """Whether the account offers the capability."""
+        return capability in self.capabilities
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -50,6 +50,7 @@ async def test_account_and_snapshot(
         Capability.EVENTS,
         Capability.EVENT_MEDIA,
         Capability.STATUS_DETAIL,
+        Capability.EVENT_ACK,
     }
     assert camera.site_id in snapshot.sites
     assert camera.id in snapshot.sites[camera.site_id].camera_ids

@@ -129,8 +129,12 @@ class AngelcamProvider(Provider):
         return slowed(self.minimum_interval(load), load.push_healthy)
 
     def minimum_interval(self, load: PollLoad) -> timedelta:
-        """Polling stays within its share of the token's daily requests."""
-        return angelcam_min_interval(load.cost, load.sites, load.extra_per_day) * load.sharing
+        """Polling stays within its share of the token's daily requests.
+
+        Each entry on the token pays its own reads beyond the poll out of the whole share.
+        """
+        extra = load.extra_per_day * load.sharing
+        return angelcam_min_interval(load.cost, load.sites, extra) * load.sharing
 
     def steady_cost(self, snapshot: Snapshot, measured: float) -> float:
         """The first refresh also paid for the account and every location's membership."""

@@ -28,6 +28,7 @@ from ..http import DEFAULT_TIMEOUT, HttpCore
 from ..model import (
     Account,
     ArrowClient,
+    Broadcasting,
     Camera,
     CameraEvent,
     Clip,
@@ -61,6 +62,15 @@ RECORD_MAX_SECONDS: Final = 1800
 # A stream/snapshot URL whose token lifetime we cannot read is re-fetched after this long.
 URL_MAX_AGE: Final = timedelta(minutes=10)
 MESSAGE_TYPES: Final = amap.MESSAGE_TYPES
+# `PUT /rts/` accepts these incident TTLs only (ISO 8601 as the API spells them).
+INCIDENT_TTLS: Final = {
+    timedelta(minutes=1): "PT1M",
+    timedelta(minutes=3): "PT3M",
+    timedelta(minutes=5): "PT5M",
+    timedelta(minutes=10): "PT10M",
+    timedelta(minutes=30): "PT30M",
+    timedelta(hours=1): "PT1H",
+}
 _REDIRECTS: Final = frozenset({301, 308})
 # Angelcam answers 502 bad_gateway for a camera (or its Arrow client) that is offline.
 CAMERA_OFFLINE_STATUS: Final = 502
@@ -303,6 +313,18 @@ class AngelcamClient:
         """One Arrow client with its status (online, offline, not_paired)."""
         return amap.arrow_client_from(await self._get(f"arrow-clients/{uuid}/"))
 
+    # -- broadcasting ------------------------------------------------------------------------
+
+    async def async_fetch_broadcasting(self, camera_id: str | int) -> Broadcasting:
+        """A camera's broadcasting state (NotSupportedError without the Broadcasting service)."""
+        node = await self._service(self._get(f"cameras/{camera_id}/broadcasting/"))
+        return amap.broadcasting_from(node)
+
+    async def async_set_broadcasting(self, camera_id: str | int, *, enabled: bool) -> None:
+        """Start or stop public broadcasting (NotSupportedError without the service)."""
+        verb = "start" if enabled else "stop"
+        await self._service(self._command("POST", f"cameras/{camera_id}/broadcasting/{verb}/"))
+
     # -- arming ------------------------------------------------------------------------------
 
     async def async_arm(self, location_id: str | int, delay: int = 0) -> None:
@@ -320,6 +342,17 @@ class AngelcamClient:
     async def async_fetch_rts_settings(self) -> RtsSettings:
         """The space's RTS settings: how long an incident stays open without new events."""
         return amap.rts_settings_from(await self._get("rts/"))
+
+    async def async_set_incident_ttl(self, ttl: timedelta) -> RtsSettings:
+        """Set the incident TTL; only INCIDENT_TTLS are accepted (the API refuses others)."""
+        value = INCIDENT_TTLS.get(ttl)
+        if value is None:
+            raise ValueError(f"angelcam: {ttl} is no incident TTL the API accepts")
+        return amap.rts_settings_from(await self._call("PUT", "rts/", {"incident_ttl": value}))
+
+    async def async_fetch_unread_count(self) -> int:
+        """How many RTS messages are unread."""
+        return amap.unread_count_from(await self._get("rts/messages/unread-count/"))
 
     async def async_fetch_incidents(
         self,

@@ -1,4 +1,4 @@
-"""An Angelcam entry's connection: the client, the poller, motion from incidents, health."""
+"""An Angelcam entry's connection: the client, the poller, motion from incidents, health, extras."""
 
 from __future__ import annotations
 
@@ -7,17 +7,12 @@ from datetime import datetime, timedelta
 import logging
 from typing import TYPE_CHECKING, Final
 
-from ..errors import (
-    NotSupportedError,
-    PermissionDeniedError,
-    ProtocolError,
-    ProviderError,
-    UnavailableError,
-)
+from ..errors import NotSupportedError, ProviderError, UnavailableError
 from ..interface import Connection, KnownDevice, Refresh, included
 from ..model import Account, CameraEvent, Incident, MediaFile, MediaStream, Site, Snapshot
 from ..motion import MotionTracker
 from .client import AngelcamClient
+from .extras import ABSENT, AngelcamExtras
 from .health import AngelcamHealth
 from .poll import AngelcamPoller
 
@@ -88,12 +83,32 @@ class AngelcamConnection(Connection):
         self.poller = AngelcamPoller()
         # Arrow clients and recording status, read a little at a time.
         self.health = AngelcamHealth()
+        # RTS settings, unread messages and broadcasting, each on its own clock.
+        self.extras = AngelcamExtras()
+        self.incident_ttl = self
+        self.broadcasting = self
         self._rts_read_at: datetime | None = None
 
     @property
     def extra_per_day(self) -> float:
-        """The health reads' share of the day's requests."""
-        return self.health.per_day
+        """The health and extras reads' share of the day's requests."""
+        return self.health.per_day + self.extras.per_day
+
+    def note_push(self) -> None:
+        """Messages may have come with the push: the unread count is read again soon."""
+        self.extras.note_push()
+
+    async def async_set_incident_ttl(self, snapshot: Snapshot, ttl: timedelta) -> Snapshot:
+        """Set the space's incident TTL (`PUT /rts/`); the answer is what shows."""
+        await self.extras.async_set_incident_ttl(self.client, ttl)
+        return self.extras.apply(snapshot)
+
+    async def async_set_broadcasting(
+        self, snapshot: Snapshot, camera_id: str, *, enabled: bool
+    ) -> Snapshot:
+        """Start or stop a camera's broadcasting; the 204 means done."""
+        await self.extras.async_set_broadcasting(self.client, camera_id, enabled=enabled)
+        return self.extras.apply(snapshot)
 
     def restore_devices(self, devices: Sequence[KnownDevice]) -> None:
         """Arrow clients and their cameras known before a restart."""
@@ -106,13 +121,14 @@ class AngelcamConnection(Connection):
     async def async_refresh(
         self, motion: MotionTracker, now: datetime, *, sites: frozenset[str]
     ) -> Refresh:
-        """Poll the space; the RTS and health reads are no part of the measured cost."""
+        """Poll the space; the RTS, health and extras reads are no part of the measured cost."""
         await self._async_read_rts_settings(motion, now)
         sent = self.budget.sent
         snapshot = included(await self.poller.async_fetch(self.client, now), sites)
         await self._async_update_motion(motion, snapshot)
         cost = self.budget.sent - sent
         snapshot = await self.health.async_update(self.client, snapshot, now)
+        snapshot = await self.extras.async_update(self.client, snapshot, now)
         return Refresh(snapshot=snapshot, cost=cost)
 
     async def async_fetch_media(self, url: str) -> MediaFile:
@@ -132,7 +148,7 @@ class AngelcamConnection(Connection):
         self._rts_read_at = now
         try:
             settings = await self.client.async_fetch_rts_settings()
-        except (PermissionDeniedError, NotSupportedError, ProtocolError) as err:
+        except ABSENT as err:
             # Retrying sooner would not change the answer; the TTL known so far stays.
             _LOGGER.debug("Angelcam RTS settings unreadable: %s", err)
         except ProviderError:
@@ -141,6 +157,8 @@ class AngelcamConnection(Connection):
             raise
         else:
             motion.incident_ttl = settings.incident_ttl
+            # The incident TTL select shows it too.
+            self.extras.rts = settings
 
     async def _async_update_motion(self, motion: MotionTracker, snapshot: Snapshot) -> None:
         incidents = await self.client.async_fetch_incidents(limit=INCIDENT_PAGE)

@@ -17,6 +17,7 @@ from ..errors import PermissionDeniedError, RequestRejectedError
 from ..model import (
     Account,
     ArrowClient,
+    Broadcasting,
     Camera,
     CameraEvent,
     Capability,
@@ -306,6 +307,21 @@ def duration_from(node: Node) -> timedelta:
 def rts_settings_from(node: Node) -> RtsSettings:
     """RTSSettingsObject -> RtsSettings."""
     return RtsSettings(incident_ttl=duration_from(node.field("incident_ttl")))
+
+
+def broadcasting_from(node: Node) -> Broadcasting:
+    """BroadcastingResponse -> Broadcasting (the streams are not used)."""
+    return Broadcasting(
+        enabled=node.flag("enabled"), public_page=bool(node.opt_flag("public_page"))
+    )
+
+
+def unread_count_from(node: Node) -> int:
+    """`{unread_count}` -> a count (the spec types it as a number)."""
+    count = node.number("unread_count")
+    if count < 0 or count != int(count):
+        raise node.fail("expected a count", "unread_count")
+    return int(count)
 
 
 def message_from(node: Node) -> Message:

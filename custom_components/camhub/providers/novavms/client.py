@@ -36,12 +36,14 @@ PAGE_LIMIT: Final = 100
 TRIGGER_MIN_SECONDS: Final = 5
 TRIGGER_MAX_SECONDS: Final = 60
 EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
-# Every NovaVMS camera is reachable for events and manual clips; no live URL is documented.
-# Events carry a snapshot or clip; cameras report an enum status beside online.
+# Every NovaVMS camera is reachable for events (which can be acknowledged) and manual clips;
+# no live URL is documented. Events carry a snapshot or clip; cameras report an enum status
+# beside online.
 CAMERA_CAPABILITIES: Final = frozenset(
     {
         Capability.CLIP_TRIGGER,
         Capability.EVENTS,
+        Capability.EVENT_ACK,
         Capability.EVENT_MEDIA,
         Capability.STATUS_DETAIL,
     }
