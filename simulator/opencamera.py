@@ -271,6 +271,12 @@ class OpenCameraState:
         ]
         if attempts:
             await asyncio.wait(attempts, timeout=5)
+        # aioice keeps one mDNS lock per thread, bound to the event loop that first resolved a
+        # browser's .local candidate: a device on the next loop (the next test) would fail on
+        # it. Once no peer uses mDNS any more, the next loop starts afresh.
+        mdns = aioice.ice._mdns  # noqa: SLF001 - no public way to reset it
+        if not getattr(mdns, "subscribers", None):
+            vars(mdns).clear()
 
     def credentials(self) -> Json:
         """What a user types into the integration for this device."""
