@@ -48,8 +48,8 @@ FEATURE_OF: Final[dict[Capability, str | None]] = {
     Capability.STATUS_DETAIL: None,
     Capability.ARMING_SCHEDULE: None,
     Capability.BROADCASTING: "broadcasting",
-    # Carried for NovaVMS cameras; no entity acknowledges events yet.
-    Capability.EVENT_ACK: None,
+    # No entity: the camhub.acknowledge_event action serves it.
+    Capability.EVENT_ACK: "event_ack",
     Capability.INCIDENT_TTL: "incident_ttl",
     Capability.UNREAD_MESSAGES: None,
 }

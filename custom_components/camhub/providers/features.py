@@ -164,6 +164,14 @@ class EventLog(Protocol):
         ...
 
 
+class EventAcknowledgement(Protocol):
+    """A camera event marked as seen (for cameras with EVENT_ACK)."""
+
+    async def async_acknowledge_event(self, event_id: str) -> None:
+        """Mark the event acknowledged."""
+        ...
+
+
 class RecordedVideo(Protocol):
     """Recorded video downloaded from the device."""
 

@@ -22,6 +22,7 @@ from .features import (
     CameraImages,
     ClipTriggers,
     CloudRecordings,
+    EventAcknowledgement,
     EventLog,
     FirmwareInstaller,
     IncidentTtl,
@@ -164,6 +165,7 @@ class Connection(ABC):
     clip_trigger: ClipTriggers | None = None
     recordings: CloudRecordings | None = None
     events: EventLog | None = None
+    event_ack: EventAcknowledgement | None = None
     vod: RecordedVideo | None = None
     firmware: FirmwareInstaller | None = None
     live_config: LiveConfig | None = None

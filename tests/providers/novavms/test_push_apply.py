@@ -101,7 +101,7 @@ def test_motion_event_turns_motion_on_for_its_length(
     [fired] = outcome.events
     assert (fired.event_type, fired.attributes) == (
         "vehicle",
-        {"event_id": "e1", "title": "A", "tags": ["vehicle"]},
+        {"event_id": "e1", "title": "A", "acknowledged": False, "tags": ["vehicle"]},
     )
 
 
@@ -109,13 +109,13 @@ def test_other_event_fires_without_motion(
     push: NovaVMSPush, snapshot: Snapshot, clock: SimClock
 ) -> None:
     camera = _camera(snapshot)
-    message = _message("event", _event(camera.id, "manual", id="e2"))
+    message = _message("event", _event(camera.id, "manual", id="e2", acknowledged=True))
     motion = MotionTracker()
     outcome = push.apply(message, snapshot, motion, clock())
     assert motion.cameras() == set()
     assert (outcome.snapshot, outcome.devices) == (None, ())
     assert [(e.event_type, dict(e.attributes)) for e in outcome.events] == [
-        ("manual", {"event_id": "e2", "title": "Dock"})
+        ("manual", {"event_id": "e2", "title": "Dock", "acknowledged": True})
     ]
     unknown = _message("event", _event("nope", "motion"))
     assert push.apply(unknown, snapshot, motion, clock()) == type(outcome)()
@@ -132,7 +132,7 @@ async def test_alert_fires_the_event_and_an_incident_with_an_image(
     [fired] = outcome.events
     assert (fired.event_type, fired.attributes) == (
         "alert",
-        {"alert_id": "a1", "title": "Any motion"},
+        {"alert_id": "a1", "event_id": event.id, "title": "Any motion"},
     )
     [incident] = outcome.incidents
     assert (incident.camera_id, incident.incident_id, incident.title) == (

@@ -47,6 +47,7 @@ class NovaVMSConnection(Connection):
         self.images = client
         self.clip_trigger = client
         self.events = NovaVMSEvents(client)
+        self.event_ack = client
         self._events_since: datetime | None = None
 
     async def async_fetch_account(self) -> Account:

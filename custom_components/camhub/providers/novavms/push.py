@@ -149,7 +149,12 @@ class NovaVMSPush:
                 FiredEvent(
                     camera_id=camera.id,
                     event_type="alert",
-                    attributes={"alert_id": alert.id, "title": alert.rule_name or message.title},
+                    # The event the alert is for: the one an acknowledgement marks.
+                    attributes={
+                        "alert_id": alert.id,
+                        "event_id": event_id,
+                        "title": alert.rule_name or message.title,
+                    },
                 ),
             ),
             incidents=(
@@ -168,7 +173,11 @@ def _event(event: CameraEvent, snapshot: Snapshot, motion: MotionTracker) -> Pus
     camera_id = event.camera_id
     if camera_id is None or camera_id not in snapshot.cameras:
         return PushOutcome()
-    attributes: dict[str, Any] = {"event_id": event.id, "title": event.summary or event.title}
+    attributes: dict[str, Any] = {
+        "event_id": event.id,
+        "title": event.summary or event.title,
+        "acknowledged": bool(event.acknowledged),
+    }
     if event.tags:
         attributes["tags"] = list(event.tags)
     fired = (FiredEvent(camera_id=camera_id, event_type=event_type(event), attributes=attributes),)
