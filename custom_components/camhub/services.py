@@ -1,14 +1,16 @@
-"""CamHub actions: trigger and cut clips, open playback streams, read position, set speed."""
+"""CamHub actions: clips, playback streams, position, speed, event acknowledgement."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Final
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.const import ATTR_ENTITY_ID, Platform
 from homeassistant.core import (
     HomeAssistant,
     ServiceCall,
@@ -22,6 +24,7 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
@@ -35,6 +38,7 @@ else:
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .devices import camera_identifier
+from .event import ATTR_EVENT_ID, camera_ack_signal
 from .exceptions import translated_error
 from .lib.media_ids import MediaId, Section
 from .playback import (
@@ -45,7 +49,7 @@ from .playback import (
     position_data,
     sessions,
 )
-from .providers.errors import NotSupportedError, ProviderError
+from .providers.errors import NotSupportedError, ProviderError, RequestRejectedError
 from .providers.features import CloudRecordings
 from .providers.model import Capability, Clip
 from .proxy import PlaybackSession, signed
@@ -56,6 +60,7 @@ SERVICE_CREATE_CLIP: Final = "create_clip"
 SERVICE_PLAYBACK_STREAM: Final = "playback_stream"
 SERVICE_PLAYBACK_POSITION: Final = "playback_position"
 SERVICE_SET_PLAYBACK_SPEED: Final = "set_playback_speed"
+SERVICE_ACKNOWLEDGE_EVENT: Final = "acknowledge_event"
 
 ATTR_DURATION: Final = "duration"
 ATTR_NOTE: Final = "note"
@@ -102,6 +107,7 @@ PLAYBACK_STREAM_SCHEMA: Final = vol.Schema(
 )
 STREAM_SCHEMA: Final = vol.Schema({vol.Required(ATTR_STREAM_ID): cv.string})
 SPEED_SCHEMA: Final = STREAM_SCHEMA.extend({vol.Required(ATTR_SPEED): vol.Coerce(int)})
+ACKNOWLEDGE_SCHEMA: Final = vol.Schema({**_CAMERA, vol.Optional(ATTR_EVENT_ID): cv.string})
 
 
 def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
@@ -123,11 +129,34 @@ def _utc(value: datetime) -> datetime:
     return dt_util.as_utc(value)
 
 
-def _camera_of(hass: HomeAssistant, entity_id: str) -> tuple[CamHubConfigEntry, str]:
-    """The loaded entry and vendor camera id behind a CamHub camera's entity."""
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The kind of CamHub entity an action acts on, and the errors naming the wrong one."""
+
+    # None: any entity on a camera's device.
+    domain: str | None
+    not_ours: str
+    one: str
+
+
+# Clip and playback actions take the camera (any entity of its device does); the event
+# acknowledgement takes the camera's event entity, whose last event it marks.
+_CAMERAS: Final = _Target(None, "not_camhub_camera", "one_camera")
+_EVENTS: Final = _Target(Platform.EVENT, "not_camhub_event", "one_event_entity")
+
+
+def _camera_of(
+    hass: HomeAssistant, entity_id: str, target: _Target = _CAMERAS
+) -> tuple[CamHubConfigEntry, str]:
+    """The loaded entry and vendor camera id behind a CamHub entity of a camera's device."""
     registered = er.async_get(hass).async_get(entity_id)
-    if registered is None or registered.platform != DOMAIN or registered.config_entry_id is None:
-        raise _invalid("not_camhub_camera", entity_id=entity_id)
+    if (
+        registered is None
+        or registered.platform != DOMAIN
+        or registered.config_entry_id is None
+        or target.domain not in (None, registered.domain)
+    ):
+        raise _invalid(target.not_ours, entity_id=entity_id)
     entry: CamHubConfigEntry | None = hass.config_entries.async_get_entry(
         registered.config_entry_id
     )
@@ -138,14 +167,16 @@ def _camera_of(hass: HomeAssistant, entity_id: str) -> tuple[CamHubConfigEntry, 
     for camera_id in entry.runtime_data.coordinator.data.cameras:
         if camera_identifier(entry, camera_id) in identifiers:
             return entry, camera_id
-    raise _invalid("not_camhub_camera", entity_id=entity_id)
+    raise _invalid(target.not_ours, entity_id=entity_id)
 
 
-def _one_camera(hass: HomeAssistant, call: ServiceCall) -> tuple[CamHubConfigEntry, str]:
+def _one_camera(
+    hass: HomeAssistant, call: ServiceCall, target: _Target = _CAMERAS
+) -> tuple[CamHubConfigEntry, str]:
     entity_ids: list[str] = call.data[ATTR_ENTITY_ID]
     if len(entity_ids) != 1:
-        raise _invalid("one_camera")
-    return _camera_of(hass, entity_ids[0])
+        raise _invalid(target.one)
+    return _camera_of(hass, entity_ids[0], target)
 
 
 def _vendor_name(entry: CamHubConfigEntry) -> str:
@@ -344,6 +375,33 @@ class CamHubServices:
             return _stream_data(self.hass, session, start)
         raise _invalid("no_footage")
 
+    async def acknowledge_event(self, call: ServiceCall) -> ServiceResponse:
+        """Mark an event of the camera acknowledged: the one given, or the entity's last.
+
+        One request to the vendor; the event entity shows it without a poll.
+        """
+        entry, camera_id = _one_camera(self.hass, call, _EVENTS)
+        event_ack = entry.runtime_data.connection.event_ack
+        camera = entry.runtime_data.coordinator.data.cameras[camera_id]
+        if event_ack is None or not camera.supports(Capability.EVENT_ACK):
+            raise _unsupported(entry)
+        event_id: str | None = call.data.get(ATTR_EVENT_ID)
+        if not event_id:
+            state = self.hass.states.get(call.data[ATTR_ENTITY_ID][0])
+            last = state.attributes.get(ATTR_EVENT_ID) if state is not None else None
+            if not isinstance(last, str) or not last:
+                raise _invalid("no_event_to_acknowledge")
+            event_id = last
+        vendor = _vendor_name(entry)
+        try:
+            await event_ack.async_acknowledge_event(event_id)
+        except ProviderError as err:
+            if isinstance(err, RequestRejectedError) and err.status == HTTPStatus.NOT_FOUND:
+                raise _invalid("unknown_event", vendor=vendor, event_id=event_id) from err
+            raise translated_error(err, vendor) from err
+        async_dispatcher_send(self.hass, camera_ack_signal(entry.entry_id, camera_id), event_id)
+        return None
+
     def _session(self, call: ServiceCall) -> PlaybackSession:
         session = sessions(self.hass).get(call.data[ATTR_STREAM_ID])
         if session is None:
@@ -393,6 +451,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             SERVICE_SET_PLAYBACK_SPEED,
             handlers.set_playback_speed,
             SPEED_SCHEMA,
+            SupportsResponse.NONE,
+        ),
+        (
+            SERVICE_ACKNOWLEDGE_EVENT,
+            handlers.acknowledge_event,
+            ACKNOWLEDGE_SCHEMA,
             SupportsResponse.NONE,
         ),
     ]
