@@ -60,10 +60,15 @@ def build_dashboard(states: Iterable[Mapping[str, Any]], camhub_ids: set[str]) -
         {"type": "picture-entity", "entity": camera, "camera_view": "live", "show_state": False}
         for camera in cameras
     ]
-    return {
-        "title": "CamHub",
-        "views": [
-            {"title": "Cameras", "path": "cameras", "icon": "mdi:cctv", "cards": overview},
-            {"title": "Live", "path": "live", "icon": "mdi:video", "cards": live},
-        ],
-    }
+    # Each camera's "Last event" picture; its state is the event's time.
+    events = [
+        {"type": "picture-entity", "entity": image, "show_state": True, "show_name": True}
+        for image in ids("image")
+    ]
+    views = [
+        {"title": "Cameras", "path": "cameras", "icon": "mdi:cctv", "cards": overview},
+        {"title": "Live", "path": "live", "icon": "mdi:video", "cards": live},
+    ]
+    if events:
+        views.append({"title": "Events", "path": "events", "icon": "mdi:history", "cards": events})
+    return {"title": "CamHub", "views": views}

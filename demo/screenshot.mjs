@@ -17,7 +17,8 @@ const options = JSON.parse(optionsText || "{}");
 const tokens = JSON.parse(readFileSync(tokensFile, "utf8"));
 const executablePath = process.env.CAMHUB_CHROMIUM || "/usr/bin/chromium";
 
-// Runs in the page: every camera picture, video and MJPEG stream, with the entity it shows.
+// Runs in the page: every camera or image-entity picture, video and MJPEG stream, with the
+// entity it shows.
 function measure(top = document) {
   const spreadOf = (el, w, h) => {
     // How varied the pixels are: a blank or single-colour picture scores ~0.
@@ -41,11 +42,11 @@ function measure(top = document) {
       if (el.stateObj && el.stateObj.entity_id && el.tagName === "HA-CAMERA-STREAM") {
         here = el.stateObj.entity_id;
       }
-      if (el.tagName === "IMG" && (el.src || "").includes("camera_proxy")) {
+      if (el.tagName === "IMG" && /camera_proxy|image_proxy/.test(el.src || "")) {
         const ok = el.complete && el.naturalWidth > 0;
         const pixels = ok ? spreadOf(el) : { spread: 0, hash: 0 };
         const stream = el.src.includes("camera_proxy_stream");
-        const id = (el.src.match(/camera_proxy(?:_stream)?\/([^?]+)/) || [])[1] || here || "";
+        const id = (el.src.match(/(?:camera_proxy(?:_stream)?|image_proxy)\/([^?]+)/) || [])[1] || here || "";
         const item = { entity: id, w: el.naturalWidth, h: el.naturalHeight, complete: el.complete, ...pixels };
         (stream ? found.mjpeg : found.images).push(item);
       }

@@ -344,6 +344,8 @@ class NovaState:
         self.alerts: dict[str, Alert] = {}
         self.webhooks: dict[str, Webhook] = {}
         self.deliveries: list[Delivery] = []
+        # Where the server listens, once it does: pushed events name their snapshot's URL.
+        self.origin: str | None = None
         self.error_style: ErrorStyle = "flat"
         self.signature_header = "X-Webhook-Signature"
         self.rate_per_minute = 1000
@@ -536,7 +538,7 @@ class NovaState:
             note=note,
         )
         self.events[event.id] = event
-        self.emit("event", self.event_json(event, base_url=None))
+        self.emit("event", self.event_json(event, base_url=self.origin))
         # Manual events never match alert rules (manual: record-manual-clip).
         if trigger_type != "manual":
             self._maybe_alert(camera, event)

@@ -129,6 +129,8 @@ class SimulatorStack:
         server.port = runner.addresses[0][1]
         origin = f"http://{self.host}:{server.port}"
         server.url, server.control = origin + path, origin + "/_sim"
+        if isinstance(state, novavms.NovaState):
+            state.origin = origin
 
     async def __aenter__(self) -> Self:
         """Build the scenario and start every server."""

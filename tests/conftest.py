@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -26,8 +27,11 @@ assert DOMAIN == "camhub"
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Load custom integrations in every test."""
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None, hass: HomeAssistant, tmp_path: Path
+) -> None:
+    """Load custom integrations in every test; files CamHub writes go to the test's directory."""
+    hass.config.config_dir = str(tmp_path)
 
 
 @pytest.fixture

@@ -64,6 +64,7 @@ EXPECTED: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "button.record_clip": ("Backyard", "Front door"),
         "camera.camera": ("Backyard", "Front door", "Garage", "Living room"),
         "event.events": ("Backyard", "Front door", "Garage", "Living room"),
+        "image.last_event": ("Backyard", "Front door", "Garage", "Living room"),
         "sensor.next_arming": ("Garage", "House"),
         "sensor.next_disarming": ("Garage", "House"),
         "sensor.recording_status": ("Backyard", "Front door"),
@@ -99,6 +100,7 @@ EXPECTED: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         ),
         "camera.camera": ("Dock east", "Dock west", "Lobby", "Parking", "Server room", "Yard"),
         "event.events": ("Dock east", "Dock west", "Lobby", "Parking", "Server room", "Yard"),
+        "image.last_event": ("Dock east", "Dock west", "Lobby", "Parking", "Server room", "Yard"),
         "sensor.camera_status": (
             "Dock east",
             "Dock west",

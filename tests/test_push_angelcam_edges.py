@@ -8,13 +8,14 @@ import logging
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camhub.const import CONF_PUSH_SECRET, CONF_WEBHOOK_ID
+from custom_components.camhub.pictures import pictures
 from simulator.angelcam_scenarios import ARROW_UUID
 from simulator.stack import SimulatorStack
 
@@ -86,11 +87,13 @@ async def test_incident_image_that_cannot_be_fetched_is_not_found(
     client = await hass_client()
     assert (await client.get(seen[0]["image_url"])).status == 404
     assert (await client.get(f"/api/camhub/incident/{angelcam_entry.entry_id}/x.jpg")).status == 404
-    # Motion is on all the same: the image is an extra.
+    # Motion is on all the same: the image is an extra. No picture: nothing was kept.
     assert hass.states.get("binary_sensor.garage_motion").state == STATE_ON
+    assert hass.states.get("image.garage_last_event").state == STATE_UNKNOWN
+    assert not pictures(hass).directory(angelcam_entry.entry_id).exists()
 
 
-async def test_images_go_with_the_entry(
+async def test_pictures_outlive_an_unload_and_go_with_the_entry(
     hass: HomeAssistant,
     angelcam_entry: MockConfigEntry,
     angelcam_served: TestClient,
@@ -102,7 +105,13 @@ async def test_images_go_with_the_entry(
     client = await hass_client()
     assert (await client.get(seen[0]["image_url"])).status == 200
     await hass.config_entries.async_unload(angelcam_entry.entry_id)
+    # On disk: a notification sent before the entry was reloaded still shows it.
+    assert (await client.get(seen[0]["image_url"])).status == 200
+    directory = pictures(hass).directory(angelcam_entry.entry_id)
+    assert [p.suffix for p in directory.iterdir()] == [".jpg"]
+    await hass.config_entries.async_remove(angelcam_entry.entry_id)
     assert (await client.get(seen[0]["image_url"])).status == 404
+    assert not directory.exists()
 
 
 async def test_a_chunked_body_is_cut_off_at_the_limit(

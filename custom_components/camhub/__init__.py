@@ -14,7 +14,7 @@ from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
 from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
-from .incident_images import async_forget_images, async_setup_incident_images
+from .pictures import async_setup_pictures, pictures
 from .playback import async_setup_proxy
 from .push import PushChannel
 from .push_vendor import async_remove_push
@@ -27,6 +27,7 @@ PLATFORMS: list[Platform] = [
     Platform.BUTTON,
     Platform.CAMERA,
     Platform.EVENT,
+    Platform.IMAGE,
     Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
@@ -39,7 +40,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and the playback proxy once, for every entry."""
     async_setup_proxy(hass)
-    async_setup_incident_images(hass)
+    await async_setup_pictures(hass)
     async_setup_thumbnails(hass)
     async_setup_services(hass)
     async_setup_firmware_service(hass)
@@ -91,15 +92,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bo
 async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> bool:
     """Unload the platforms; listeners and timers go with the entry's unload callbacks."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    async_forget_images(hass, entry.entry_id)
+    pictures(hass).async_stop_captures(entry.entry_id)
     if unloaded:
         await entry.runtime_data.connection.async_close()
     return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
-    """Deleted: remove the cloudhook and the vendor's webhook where its API allows."""
+    """Deleted: remove the cloudhook, the vendor's webhook where its API allows, the pictures."""
     await async_remove_push(hass, entry)
+    await pictures(hass).async_remove_entry(entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -2,7 +2,7 @@
 
 The vendor's PushSupport says what a message changes (a PushOutcome); this module hands it
 to Home Assistant: only the devices it names hear of new data, each camera's event entity
-hears its own events, and incidents go on the bus with an image captured now.
+hears its own events, incidents go on the bus, and event pictures are captured now.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, EVENT_INCIDENT
 from .coordinator import CamHubCoordinator
-from .incident_images import async_store_image
+from .pictures import pictures
 from .providers.model import PushMessage, Snapshot
 from .providers.push import FiredIncident, PushOutcome, PushSupport
 
@@ -69,11 +69,16 @@ class PushEffects:
             )
         for incident in outcome.incidents:
             self._fire_incident(snapshot, incident)
+        store = pictures(self.hass)
+        for picture in outcome.pictures:
+            store.async_capture(self.entry, picture, incident=False)
 
     @callback
     def _fire_incident(self, snapshot: Snapshot, incident: FiredIncident) -> None:
         """camhub_incident: camera, location, title and an image URL for notifications."""
         camera = snapshot.cameras[incident.camera_id]
+        store = pictures(self.hass)
+        picture_id = store.async_capture(self.entry, incident.picture, incident=True)
         site = snapshot.sites.get(camera.site_id) if camera.site_id is not None else None
         entity_id = er.async_get(self.hass).async_get_entity_id(
             "camera", DOMAIN, f"{self.entry.unique_id}:{camera.id}:camera"
@@ -90,6 +95,6 @@ class PushEffects:
                 "location_id": site.id if site is not None else None,
                 "location": site.name if site is not None else None,
                 "title": incident.title,
-                "image_url": async_store_image(self.hass, self.entry, incident.fetch_image),
+                "image_url": store.url(self.entry.entry_id, picture_id),
             },
         )

@@ -61,6 +61,25 @@ def by_domain(found: dict[str, dict[str, Any]], domain: str) -> list[dict[str, A
     return [s for eid, s in sorted(found.items()) if eid.startswith(f"{domain}.")]
 
 
+async def angelcam_pushes_registered(stack: DemoStack) -> None:
+    """Wait until every Angelcam entry has told Angelcam where to push, as after a real start.
+
+    An entry's first registration waits for a minute with room in Angelcam's budget, then
+    polls once to catch up; what happens before it reaches Home Assistant by a poll only.
+    """
+    entries = await stack.client.rest("GET", "/api/config/config_entries/entry")
+    spaces = sum(
+        1 for e in entries if e["domain"] == "camhub" and e["title"].startswith("Angelcam")
+    )
+    rts = stack.simulators.scenario.angelcam.rts
+
+    async def registered() -> bool:
+        rules = [r for r in rts.rules.values() if r.message_type == "camera_status_offline"]
+        return len(rules) >= spaces
+
+    await eventually(registered, attempts=360)
+
+
 async def screenshot(
     stack: DemoStack, view: str, out: Path, options: dict[str, Any] | None = None
 ) -> dict[str, Any]:

@@ -6,9 +6,18 @@ import aiohttp
 
 from demo.stack import DASHBOARD, DemoStack
 
-from .conftest import ARTEFACTS, by_domain, eventually, screenshot, states
+from .conftest import (
+    ARTEFACTS,
+    angelcam_pushes_registered,
+    by_domain,
+    eventually,
+    screenshot,
+    states,
+)
 
 SCREENSHOT = ARTEFACTS / "screenshot.png"
+EVENTS_BEFORE = ARTEFACTS / "events-before.png"
+EVENTS_AFTER = ARTEFACTS / "events-after.png"
 
 
 async def test_demo_end_to_end(demo: DemoStack) -> None:
@@ -76,6 +85,17 @@ async def test_demo_end_to_end(demo: DemoStack) -> None:
     camera = next(c for c in angel_world.cameras.values() if c.location_id == location.id)
     sensor = next(s for s in motion if s["attributes"]["friendly_name"].startswith(camera.name))
     assert sensor["state"] == "off"
+    # Its "Last event" picture shows the "no picture yet" drawing until an incident is pushed.
+    picture = next(
+        i
+        for i in by_domain(found, "image")
+        if i["attributes"]["friendly_name"].startswith(camera.name)
+    )
+    assert picture["state"] == "unknown"
+    before = await screenshot(demo, f"{DASHBOARD}/events", EVENTS_BEFORE)
+    drawing = {i["entity"]: i for i in before["images"]}[picture["entity_id"]]
+    assert drawing["w"] > 0, drawing
+    await angelcam_pushes_registered(demo)
     async with (
         aiohttp.ClientSession() as session,
         session.post(
@@ -94,6 +114,18 @@ async def test_demo_end_to_end(demo: DemoStack) -> None:
     # Angelcam allows 20 requests a minute per user, shared by both spaces' entries: after
     # setup and arming the refresh may have to wait for the next minute.
     await eventually(motion_on, attempts=200)
+
+    # The pushed incident's picture became the camera's "Last event" image, which a real
+    # browser shows: a real frame, not the drawing it showed before.
+    async def pictured() -> bool:
+        return bool((await states(demo))[picture["entity_id"]]["state"] != "unknown")
+
+    await eventually(pictured)
+    after = await screenshot(demo, f"{DASHBOARD}/events", EVENTS_AFTER)
+    shown = {i["entity"]: i for i in after["images"]}[picture["entity_id"]]
+    assert shown["w"] > 0, shown
+    assert shown["spread"] > 5, shown
+    assert shown["hash"] != drawing["hash"], (shown, drawing)
 
     # A real browser renders the dashboard with camera images that are not blank.
     result = await screenshot(demo, f"{DASHBOARD}/cameras", SCREENSHOT)

@@ -9,7 +9,13 @@ from homeassistant.components.camera.const import CameraEntityFeature
 
 from demo.stack import DASHBOARD, DemoStack
 
-from .conftest import ARTEFACTS, by_domain, eventually, screenshot, states
+from .conftest import (
+    ARTEFACTS,
+    angelcam_pushes_registered,
+    by_domain,
+    screenshot,
+    states,
+)
 
 CAMERAS_VIEW = ARTEFACTS / "cameras.png"
 # The Angelcam call a poll starts with (the account's camera list).
@@ -49,20 +55,8 @@ async def test_live_views_play_and_every_card_has_a_picture(demo: DemoStack) -> 
     name = target["attributes"]["friendly_name"]
     target_id = next(cid for cid, cam in world.cameras.items() if cam.name == name)
     post = f"{demo.simulators.angelcam.control}/cameras/{target_id}/offline"
-    # As after a real start: every Angelcam entry has told Angelcam where to push (its first
-    # registration waits for a minute with room, then polls once to catch up) before the
-    # camera goes offline, so the change has to arrive by push.
-    entries = await demo.client.rest("GET", "/api/config/config_entries/entry")
-    spaces = sum(
-        1 for e in entries if e["domain"] == "camhub" and e["title"].startswith("Angelcam")
-    )
-    rts = demo.simulators.scenario.angelcam.rts
-
-    async def push_registered() -> bool:
-        rules = [r for r in rts.rules.values() if r.message_type == "camera_status_offline"]
-        return len(rules) >= spaces
-
-    await eventually(push_registered, attempts=360)
+    # The change has to arrive by push: every Angelcam entry has registered first.
+    await angelcam_pushes_registered(demo)
 
     result = await screenshot(
         demo,

@@ -59,13 +59,23 @@ class FiredEvent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class EventPicture:
+    """A picture of what a camera reported, fetched once, the moment the push arrives."""
+
+    camera_id: str
+    # When the event happened (the picture entity's image_last_updated).
+    taken_at: datetime
+    fetch: Callable[[], Awaitable[bytes]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FiredIncident:
-    """A camhub_incident bus event, with how to fetch its image."""
+    """A camhub_incident bus event, with its picture."""
 
     camera_id: str
     incident_id: str | None
     title: str | None
-    fetch_image: Callable[[], Awaitable[bytes]]
+    picture: EventPicture
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,8 +88,10 @@ class PushOutcome:
     devices: tuple[DeviceKey, ...] = ()
     # Event entities (camera_event_signal).
     events: tuple[FiredEvent, ...] = ()
-    # camhub_incident bus events.
+    # camhub_incident bus events (each with a picture).
     incidents: tuple[FiredIncident, ...] = ()
+    # Pictures of events that are no incident (the camera's "Last event" image).
+    pictures: tuple[EventPicture, ...] = ()
 
 
 class PushVerifier(Protocol):

@@ -114,7 +114,7 @@ async def test_incident_names_its_camera_by_sensor_name(
         "9",
         "Motion detected",
     )
-    assert (await incident.fetch_image()).startswith(JPEG_START)
+    assert (await incident.picture.fetch()).startswith(JPEG_START)
 
 
 def test_incident_of_another_category_is_an_incident_event(

@@ -103,17 +103,23 @@ def test_motion_event_turns_motion_on_for_its_length(
         "vehicle",
         {"event_id": "e1", "title": "A", "acknowledged": False, "tags": ["vehicle"]},
     )
+    # The event names its snapshot: that is its picture, taken when the event happened.
+    [picture] = outcome.pictures
+    assert (picture.camera_id, picture.taken_at) == (camera.id, message.event.occurred_at)
 
 
 def test_other_event_fires_without_motion(
     push: NovaVMSPush, snapshot: Snapshot, clock: SimClock
 ) -> None:
     camera = _camera(snapshot)
-    message = _message("event", _event(camera.id, "manual", id="e2", acknowledged=True))
+    message = _message(
+        "event", _event(camera.id, "manual", id="e2", snapshot_url=None, acknowledged=True)
+    )
     motion = MotionTracker()
     outcome = push.apply(message, snapshot, motion, clock())
     assert motion.cameras() == set()
-    assert (outcome.snapshot, outcome.devices) == (None, ())
+    # No snapshot named: no picture.
+    assert (outcome.snapshot, outcome.devices, outcome.pictures) == (None, (), ())
     assert [(e.event_type, dict(e.attributes)) for e in outcome.events] == [
         ("manual", {"event_id": "e2", "title": "Dock", "acknowledged": True})
     ]
@@ -140,11 +146,11 @@ async def test_alert_fires_the_event_and_an_incident_with_an_image(
         "a1",
         "Any motion",
     )
-    assert (await incident.fetch_image()).startswith(JPEG_START)
+    assert (await incident.picture.fetch()).startswith(JPEG_START)
     # Without an event, the camera's newest event snapshot stands in.
     data = {**ALERT, "camera_id": camera.id}
     [without] = push.apply(_message("alert", data), snapshot, MotionTracker(), clock()).incidents
-    assert (await without.fetch_image()).startswith(JPEG_START)
+    assert (await without.picture.fetch()).startswith(JPEG_START)
     other = {**ALERT, "camera_id": "nope"}
     assert push.apply(_message("alert", other), snapshot, MotionTracker(), clock()).events == ()
 

@@ -19,6 +19,7 @@ from ..model import PushKind, PushMessage, Snapshot
 from ..motion import MotionTracker
 from ..push import (
     ISSUE_NOT_PERMITTED,
+    EventPicture,
     FiredEvent,
     FiredIncident,
     PushContext,
@@ -165,7 +166,10 @@ class AngelcamPush:
                     camera_id=camera.id,
                     incident_id=message.incident_id,
                     title=message.title,
-                    fetch_image=fetch_image,
+                    # The incident's own picture is not in the push: the camera's, taken now.
+                    picture=EventPicture(
+                        camera_id=camera.id, taken_at=message.sent_at or now, fetch=fetch_image
+                    ),
                 ),
             ),
         )

@@ -18,6 +18,7 @@ from ..model import CameraEvent, PushKind, PushMessage, Snapshot
 from ..motion import NOVAVMS_EVENT_LENGTH, NOVAVMS_MOTION_KINDS, MotionTracker
 from ..push import (
     ISSUE_NEEDS_SECRET,
+    EventPicture,
     FiredEvent,
     FiredIncident,
     PushContext,
@@ -118,7 +119,7 @@ class NovaVMSPush:
         """What an event, an alert, or a camera or gateway status changes."""
         match message.kind:
             case PushKind.EVENT if message.event is not None:
-                return _event(message.event, snapshot, motion)
+                return _event(self._client, message.event, snapshot, motion)
             case PushKind.ALERT:
                 return self._alert(message, snapshot)
             case PushKind.CAMERA_STATUS if message.camera_id is not None:
@@ -162,13 +163,17 @@ class NovaVMSPush:
                     camera_id=camera.id,
                     incident_id=alert.id,
                     title=message.title,
-                    fetch_image=fetch_image,
+                    picture=EventPicture(
+                        camera_id=camera.id, taken_at=alert.fired_at, fetch=fetch_image
+                    ),
                 ),
             ),
         )
 
 
-def _event(event: CameraEvent, snapshot: Snapshot, motion: MotionTracker) -> PushOutcome:
+def _event(
+    client: NovaVMSClient, event: CameraEvent, snapshot: Snapshot, motion: MotionTracker
+) -> PushOutcome:
     """Motion for the event's length, and the camera's event entity fires."""
     camera_id = event.camera_id
     if camera_id is None or camera_id not in snapshot.cameras:
@@ -181,10 +186,25 @@ def _event(event: CameraEvent, snapshot: Snapshot, motion: MotionTracker) -> Pus
     if event.tags:
         attributes["tags"] = list(event.tags)
     fired = (FiredEvent(camera_id=camera_id, event_type=event_type(event), attributes=attributes),)
+    pictures = _picture(client, event, camera_id)
     if event.kind not in NOVAVMS_MOTION_KINDS:
-        return PushOutcome(events=fired)
+        return PushOutcome(events=fired, pictures=pictures)
     motion.extend(camera_id, event.occurred_at + NOVAVMS_EVENT_LENGTH)
-    return PushOutcome(snapshot=snapshot, devices=(("camera", camera_id),), events=fired)
+    return PushOutcome(
+        snapshot=snapshot, devices=(("camera", camera_id),), events=fired, pictures=pictures
+    )
+
+
+def _picture(client: NovaVMSClient, event: CameraEvent, camera_id: str) -> tuple[EventPicture, ...]:
+    """The event's own snapshot, when it names one (a signed storage URL: no API request)."""
+    url = event.snapshot_url
+    if url is None:
+        return ()
+
+    async def fetch() -> bytes:
+        return (await client.async_fetch_media(url)).content
+
+    return (EventPicture(camera_id=camera_id, taken_at=event.occurred_at, fetch=fetch),)
 
 
 def _gateway_status(message: PushMessage, snapshot: Snapshot) -> PushOutcome:
