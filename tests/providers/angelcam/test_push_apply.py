@@ -220,8 +220,8 @@ def test_verifier_refuses_a_repeated_signature_with_the_message(
     assert replayed.value.message.camera_id == "5"
 
 
-def _context(url: str, **data: Any) -> PushContext:
-    return PushContext(url=url, instance="abcd1234", data=data, options={}, then=0)
+def _context(url: str, then: int = 0, **data: Any) -> PushContext:
+    return PushContext(url=url, instance="abcd1234", data=data, options={}, then=then)
 
 
 async def test_register_creates_one_method_with_a_rule_per_message_type(
@@ -251,6 +251,23 @@ async def test_first_registration_waits_for_room_in_the_minute(
     with pytest.raises(RateLimitedError):
         await push.async_register(_context("http://127.0.0.1:9/hook"))
     assert angelcam.budget.sent == sent
+
+
+async def test_a_catch_up_poll_larger_than_a_minute_is_not_waited_for(
+    push: AngelcamPush, angelcam: AngelcamClient
+) -> None:
+    """A large account's poll costs more than a minute allows beside the rules: register anyway."""
+    limit = angelcam.budget.minute_limit
+    assert limit is not None
+    # A fresh minute: room for the rules, not for the rules and a 30-request poll.
+    assert angelcam.budget.remaining_minute == limit
+    target = await push.async_register(_context("http://127.0.0.1:9/big", then=30))
+    assert target.target_id is not None
+    # Once the minute is partly spent, the first registration still waits for one with room.
+    while (angelcam.budget.remaining_minute or 0) - 5 >= 3 + len(MESSAGE_TYPES):
+        await angelcam.async_fetch_account()
+    with pytest.raises(RateLimitedError):
+        await push.async_register(_context("http://127.0.0.1:9/bigger", then=30))
 
 
 async def test_a_method_without_a_key_or_permission_is_not_permitted(

@@ -86,11 +86,16 @@ class AngelcamPush:
         The first registration costs a request per rule: it waits for a minute with room for
         it and the `then` requests that follow it (the poll that catches up on what no push
         carried yet) beside what the user needs (RateLimitedError: try after a later poll).
+        A catch-up poll too large for any minute (a large account's) is not waited for: it
+        runs when the budget next has room.
         """
         data = context.data
         first = data.get(PUSH_TARGET_ID) is None
+        budget = self._client.budget
         needed = 3 + len(MESSAGE_TYPES) + context.then if first else 2
-        remaining = self._client.budget.remaining_minute
+        if (limit := budget.minute_limit) is not None:
+            needed = min(needed, limit - MINUTE_RESERVE)
+        remaining = budget.remaining_minute
         if remaining is not None and remaining - MINUTE_RESERVE < needed:
             raise RateLimitedError("angelcam: no room this minute to register push", 60.0)
         space = data.get(SPACE_ID) or "default"
