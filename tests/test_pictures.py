@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
@@ -11,12 +12,18 @@ from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import CLIENT_ID, MockConfigEntry, MockUser
+from pytest_homeassistant_custom_component.common import (
+    CLIENT_ID,
+    MockConfigEntry,
+    MockUser,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.camhub.pictures import (
     DATA_PICTURES,
     QUERY_EXPIRES,
+    SAVE_DELAY,
     STORAGE_KEY,
     Pictures,
     pictures,
@@ -145,13 +152,19 @@ async def test_signed_urls_last_a_day_and_pictures_two(
     assert "could not be read" not in caplog.text
 
 
+def _stored_ids(hass_storage: dict[str, Any]) -> list[str]:
+    """The picture ids the stored index holds (every entry's)."""
+    entries = hass_storage[STORAGE_KEY]["data"]["entries"]
+    return [picture["id"] for pictures in entries.values() for picture in pictures]
+
+
 async def test_pictures_survive_a_restart(
     hass: HomeAssistant,
     *,
     angelcam_entry: MockConfigEntry,
     angelcam_served: TestClient,
     hass_client: ClientSessionGenerator,
-    hass_storage: dict[str, object],
+    hass_storage: dict[str, Any],
     freezer: FrozenDateTimeFactory,
 ) -> None:
     seen = incidents(hass)
@@ -159,7 +172,12 @@ async def test_pictures_survive_a_restart(
     before = hass.states.get(GARAGE_PICTURE)
     assert before is not None
     picture = await _proxied(hass_client, GARAGE_PICTURE)
-    assert STORAGE_KEY in hass_storage
+    # The index is written a few seconds later (a burst of events writes it once).
+    assert _stored_ids(hass_storage) == []
+    freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert len(_stored_ids(hass_storage)) == 1
     # A restart: everything in memory goes; the index is read back from storage.
     await hass.config_entries.async_unload(angelcam_entry.entry_id)
     restarted = hass.data[DATA_PICTURES] = Pictures(hass)

@@ -52,6 +52,8 @@ STORAGE_VERSION: Final = 1
 SIGNED_FOR: Final = timedelta(hours=24)
 # How long an incident's picture is kept (a camera's latest picture is kept regardless).
 KEPT_FOR: Final = timedelta(hours=48)
+# Seconds the index may wait before it is written (events come in bursts).
+SAVE_DELAY: Final = 10
 QUERY_EXPIRES: Final = "expires"
 QUERY_SIGNATURE: Final = "signature"
 
@@ -124,18 +126,22 @@ class Pictures:
                 if picture is not None:
                     index[picture.id] = picture
         if "secret" not in stored:
-            await self._async_save()
+            # At once: URLs signed with it are handed out from now on.
+            await self._store.async_save(self._stored())
 
-    async def _async_save(self) -> None:
-        await self._store.async_save(
-            {
-                "secret": self._secret,
-                "entries": {
-                    entry_id: [picture.as_dict() for picture in index.values()]
-                    for entry_id, index in self._index.items()
-                },
-            }
-        )
+    def _stored(self) -> dict[str, Any]:
+        return {
+            "secret": self._secret,
+            "entries": {
+                entry_id: [picture.as_dict() for picture in index.values()]
+                for entry_id, index in self._index.items()
+            },
+        }
+
+    @callback
+    def _async_schedule_save(self) -> None:
+        """Save the index soon: a burst of events writes it once (and at shutdown, surely)."""
+        self._store.async_delay_save(self._stored, SAVE_DELAY)
 
     def directory(self, entry_id: str) -> Path:
         """Where the entry's pictures are."""
@@ -203,7 +209,7 @@ class Pictures:
         for picture_id in dropped:
             del index[picture_id]
         await self.hass.async_add_executor_job(self._delete, entry_id, dropped)
-        await self._async_save()
+        self._async_schedule_save()
 
     def _delete(self, entry_id: str, picture_ids: list[str]) -> None:
         for picture_id in picture_ids:
@@ -256,7 +262,7 @@ class Pictures:
         self.async_stop_captures(entry_id)
         self._index.pop(entry_id, None)
         await self.hass.async_add_executor_job(self._delete_all, entry_id)
-        await self._async_save()
+        self._async_schedule_save()
 
 
 def pictures(hass: HomeAssistant) -> Pictures:

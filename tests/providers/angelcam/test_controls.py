@@ -5,6 +5,7 @@ Against the Angelcam simulator over real HTTP; request counts come from its log.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from custom_components.camhub.providers import AngelcamClient
 from custom_components.camhub.providers.angelcam.client import INCIDENT_TTLS
 from custom_components.camhub.providers.angelcam.connection import AngelcamConnection
 from custom_components.camhub.providers.angelcam.extras import (
+    BROADCAST_DAILY_REQUESTS,
     BROADCAST_PER_POLL,
     START_DELAY,
     UNREAD_MAX_AGE,
@@ -135,6 +137,31 @@ async def test_extras_read_on_their_own_clocks(
     ]
     # Per day: the unread bound (one per UNREAD_MIN_AGE) plus one read per camera.
     assert extras.per_day == 48 + len(snapshot.cameras)
+
+
+async def test_broadcasting_reads_stay_bounded_in_a_large_space(
+    angelcam: AngelcamClient, stack: SimulatorStack, clock: SimClock
+) -> None:
+    """500 cameras: at most BROADCAST_DAILY_REQUESTS reads a day, each camera every 10 days."""
+    snapshot = await _snapshot(angelcam)
+    base = next(iter(snapshot.cameras.values()))
+    large = replace(snapshot, cameras={str(i): replace(base, id=str(i)) for i in range(500)})
+    extras = AngelcamExtras()
+    await extras.async_update(angelcam, large, clock())
+    assert extras.per_day == 48 + BROADCAST_DAILY_REQUESTS
+
+    def read() -> list[str]:
+        return [r.path for r in stack.log.select(path_prefix="/v1/cameras/") if "broad" in r.path]
+
+    clock.advance(START_DELAY.total_seconds())
+    await extras.async_update(angelcam, large, clock())
+    first = read()
+    assert len(first) == BROADCAST_PER_POLL
+    # A day on, the cameras read are not due again (10 days): two others are read.
+    clock.advance(timedelta(days=1, minutes=1).total_seconds())
+    await extras.async_update(angelcam, large, clock())
+    assert len(read()) == 2 * BROADCAST_PER_POLL
+    assert set(read()[BROADCAST_PER_POLL:]).isdisjoint(first)
 
 
 async def test_unread_follows_pushes_but_not_faster_than_its_floor(

@@ -4,7 +4,8 @@ None of them comes with the poll, and each costs a request, so each is read on i
 the RTS settings (the incident TTL) once a day by the connection, which hands them to
 `rts`; the unread-message count every
 UNREAD_MAX_AGE (sooner after a push, but never within UNREAD_MIN_AGE of the last read), and
-each camera's broadcasting state once a day, a few cameras per poll. `per_day` is what they
+each camera's broadcasting state once a day (less often in a space of more than
+BROADCAST_DAILY_REQUESTS cameras), a few cameras per poll. `per_day` is what they
 cost at most; the connection adds it to its extra_per_day. Like the health reads, they start
 START_DELAY after the first poll, so setup's burst stays as it was. What could be read becomes a
 Capability (INCIDENT_TTL and UNREAD_MESSAGES on the Snapshot, BROADCASTING on a camera), so an
@@ -30,8 +31,11 @@ RTS_MAX_AGE: Final = DAY
 # Unread messages: read every 2 h; a push makes the next poll read them, at most every 30 min.
 UNREAD_MAX_AGE: Final = timedelta(hours=2)
 UNREAD_MIN_AGE: Final = timedelta(minutes=30)
-# A camera's broadcasting state (and whether it has the service) is re-read daily.
+# A camera's broadcasting state (and whether it has the service) is re-read daily, but these
+# reads take at most BROADCAST_DAILY_REQUESTS a day (5 % of Angelcam's 1000): in a space of
+# more cameras each is re-read less often, so the cost does not grow with the account.
 BROADCAST_MAX_AGE: Final = DAY
+BROADCAST_DAILY_REQUESTS: Final = 50
 # Broadcasting reads one poll may add (the rest wait for the next poll).
 BROADCAST_PER_POLL: Final = 2
 # Extra reads only take what is left of the minute's 20 requests beyond this many: the
@@ -65,7 +69,12 @@ class AngelcamExtras:
 
         The daily RTS read is left out, as it always was: it is no part of a poll's plan.
         """
-        return DAY / UNREAD_MIN_AGE + self._cameras * (DAY / BROADCAST_MAX_AGE)
+        return DAY / UNREAD_MIN_AGE + self._cameras * (DAY / self._broadcast_max_age)
+
+    @property
+    def _broadcast_max_age(self) -> timedelta:
+        """How old a camera's broadcasting state may get: a day, or longer in a large space."""
+        return max(BROADCAST_MAX_AGE, DAY * self._cameras / BROADCAST_DAILY_REQUESTS)
 
     async def async_set_incident_ttl(self, client: AngelcamClient, ttl: timedelta) -> None:
         """Set the incident TTL and keep what the API answered."""
@@ -116,9 +125,12 @@ class AngelcamExtras:
             (
                 camera_id
                 for camera_id in snapshot.cameras
-                if now - self._broadcast_read_at.get(camera_id, now - 2 * DAY) >= BROADCAST_MAX_AGE
+                if camera_id not in self._broadcast_read_at
+                or now - self._broadcast_read_at[camera_id] >= self._broadcast_max_age
             ),
-            key=lambda camera_id: self._broadcast_read_at.get(camera_id, now - 2 * DAY),
+            key=lambda camera_id: self._broadcast_read_at.get(
+                camera_id, datetime.min.replace(tzinfo=now.tzinfo)
+            ),
         )
         for camera_id in due[: min(BROADCAST_PER_POLL, max(allowance, 0))]:
             self._broadcast_read_at[camera_id] = now
