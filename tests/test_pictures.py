@@ -253,3 +253,24 @@ async def test_cameras_without_pushes_have_no_picture_entity(
 ) -> None:
     assert hass.states.async_entity_ids("camera")
     assert hass.states.async_entity_ids("image") == []
+
+
+async def test_removing_an_entry_never_loaded_deletes_its_pictures(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A disabled entry, deleted after a restart: CamHub is not set up, its pictures still go."""
+    entry = MockConfigEntry(domain="camhub", data={"vendor": "angelcam"}, disabled_by=None)
+    entry.add_to_hass(hass)
+    picture = {"id": "p", "camera_id": "1", "taken_at": "2026-12-01T10:00:00+00:00"}
+    hass_storage[STORAGE_KEY] = {
+        "version": 1,
+        "key": STORAGE_KEY,
+        "data": {"secret": "s", "entries": {entry.entry_id: [picture], "other": [picture]}},
+    }
+    directory = Pictures(hass).directory(entry.entry_id)
+    directory.mkdir(parents=True)
+    (directory / "p.jpg").write_bytes(JPEG)
+    assert DATA_PICTURES not in hass.data
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert not directory.exists()
+    assert list(hass_storage[STORAGE_KEY]["data"]["entries"]) == ["other"]

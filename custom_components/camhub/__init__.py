@@ -14,7 +14,7 @@ from .coordinator import CamHubCoordinator
 from .data import CamHubConfigEntry, CamHubData
 from .devices import async_sync_devices, device_is_current
 from .firmware import async_setup_firmware_service
-from .pictures import async_setup_pictures, pictures
+from .pictures import async_remove_pictures, async_setup_pictures, pictures
 from .playback import async_setup_proxy
 from .push import PushChannel
 from .push_vendor import async_remove_push
@@ -101,7 +101,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> b
 async def async_remove_entry(hass: HomeAssistant, entry: CamHubConfigEntry) -> None:
     """Deleted: remove the cloudhook, the vendor's webhook where its API allows, the pictures."""
     await async_remove_push(hass, entry)
-    await pictures(hass).async_remove_entry(entry.entry_id)
+    await async_remove_pictures(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -262,12 +262,25 @@ class Pictures:
         self.async_stop_captures(entry_id)
         self._index.pop(entry_id, None)
         await self.hass.async_add_executor_job(self._delete_all, entry_id)
-        self._async_schedule_save()
+        await self._store.async_save(self._stored())
 
 
 def pictures(hass: HomeAssistant) -> Pictures:
     """The pictures of this Home Assistant (loaded in async_setup)."""
     return hass.data[DATA_PICTURES]
+
+
+async def async_remove_pictures(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete an entry's pictures, also when CamHub was never set up since the start.
+
+    Home Assistant removes an entry it did not load (a disabled one) without setting up
+    the integration first.
+    """
+    store = hass.data.get(DATA_PICTURES)
+    if store is None:
+        store = Pictures(hass)
+        await store.async_load()
+    await store.async_remove_entry(entry_id)
 
 
 class IncidentPictureView(HomeAssistantView):
