@@ -1,12 +1,12 @@
 """Print the Angelcam requests a day CamHub's coordinator spends polling at default options.
 
 Run: PYTHONPATH=. .venv/bin/python bench/angelcam_polling_budget.py
-For 1, 10, 50 and 200 cameras (one location per 10 cameras, so bigger accounts also pay for
+For 1, 10, 50, 200 and 500 cameras (one location per 10 cameras, so bigger accounts also pay for
 more location queries) a real Home Assistant sets the entry up against the Angelcam simulator;
 the requests of a steady poll are counted in the simulator's request log, and the interval is
 the one the coordinator planned; each location's membership query every 6 h and the daily cap
-of the health reads are added (an upper bound). Polling must stay within 60 % of the 1000
-requests a day (exit status 1 if it does not).
+of the health and account-control reads are added (an upper bound). Polling must stay within
+60 % of the 1000 requests a day (exit status 1 if it does not).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from custom_components.camhub.providers.polling import (
 from simulator.populate import populate_angelcam
 from simulator.stack import SimulatorStack
 
-SIZES = (1, 10, 50, 200)
+SIZES = (1, 10, 50, 200, 500)
 POLLS = 3
 
 
@@ -46,13 +46,14 @@ async def measure(cameras: int) -> tuple[int, int, float, float]:
         if interval is None:
             raise SystemExit("the coordinator has no polling interval")
         cost = max(per_poll)
-        # Paid from the same share: location-membership queries (once per location / 6 h)
-        # and the health reads (issue 9). A poll may already hold some health reads, so
-        # adding their daily cap on top is an upper bound.
+        # Paid from the same share: location-membership queries (once per location / 6 h),
+        # the health reads and the account-control reads (unread messages, broadcasting). A
+        # poll may already hold some of those, so adding their daily cap on top is an upper
+        # bound.
         per_day = (
             requests_per_day(cost, interval)
             + membership_per_day(locations)
-            + coordinator.health.per_day
+            + entry.runtime_data.connection.extra_per_day
         )
         await hass.config_entries.async_unload(entry.entry_id)
         return locations, cost, interval.total_seconds(), per_day
