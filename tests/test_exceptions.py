@@ -22,7 +22,7 @@ from custom_components.camhub.providers.errors import (
     ("error", "flow_key", "action_key", "action_type"),
     [
         (AuthenticationError("x"), "invalid_auth", "invalid_auth", HomeAssistantError),
-        (PermissionDeniedError("x"), "invalid_auth", "invalid_auth", HomeAssistantError),
+        (PermissionDeniedError("x"), "invalid_auth", "not_permitted", HomeAssistantError),
         (RateLimitedError("x", 4.2), "rate_limited", "rate_limited", HomeAssistantError),
         (UnavailableError("x"), "cannot_connect", "cannot_connect", HomeAssistantError),
         (NotSupportedError("x"), "unsupported", "unsupported", HomeAssistantError),

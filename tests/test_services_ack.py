@@ -262,3 +262,19 @@ async def test_acknowledged_and_last_event_restored_after_a_restart(
     assert nova.events[event.id].acknowledged is True
     err = await _refused(hass, entity_id="event.yard_events")
     assert err.translation_key == "no_event_to_acknowledge"
+
+
+async def test_a_viewer_key_is_told_it_lacks_the_role(
+    hass: HomeAssistant, stack: SimulatorStack
+) -> None:
+    """NovaVMS answers a viewer's acknowledgement 403: a permission error, not "re-authenticate"."""
+    org = stack.credentials()["novavms"]["org_id"]
+    await async_add_entry(hass, novavms_data(stack, "viewer"), f"novavms:{org}")
+    nova = stack.novavms.state
+    lobby = next(c.id for c in nova.cameras.values() if c.name == "Lobby")
+    event = nova.fire_event(lobby, "manual")
+    with pytest.raises(HomeAssistantError) as err:
+        await _acknowledge(hass, event_id=event.id)
+    assert err.value.translation_key == "not_permitted"
+    assert err.value.translation_placeholders == {"vendor": "NovaVMS"}
+    assert not nova.events[event.id].acknowledged

@@ -47,8 +47,11 @@ def translated_error(err: ProviderError, vendor_name: str) -> HomeAssistantError
     key = "action_failed"
     cls: type[HomeAssistantError] = HomeAssistantError
     match err:
-        case AuthenticationError() | PermissionDeniedError():
+        case AuthenticationError():
             key = "invalid_auth"
+        case PermissionDeniedError():
+            # Valid credentials without the role: re-authenticating with them would not help.
+            key = "not_permitted"
         case RateLimitedError(retry_after=retry_after):
             key = "rate_limited"
             placeholders["seconds"] = str(math.ceil(retry_after))
