@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
+from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -109,13 +109,18 @@ async def test_angelcam_motion_from_incident_until_ttl(
     # The Garage location is armed, so motion there opens an incident.
     stack.angelcam.state.fire_motion(4)
     await coordinator.async_refresh()
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("binary_sensor.garage_motion").state == STATE_ON
     assert hass.states.get("binary_sensor.front_door_motion").state == STATE_OFF
+    # The open incident's own snapshot became the camera's Last event picture.
+    assert hass.states.get("image.garage_last_event").state != STATE_UNKNOWN
+    assert hass.states.get("image.front_door_last_event").state == STATE_UNKNOWN
     # The incident is resolved to its camera once; the next poll costs no lookups.
     sent = stack.log.count(vendor="angelcam")
     await coordinator.async_refresh()
-    # Locations, cameras, incidents: no event lookups, no membership queries.
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # Locations, cameras, incidents: no event lookups, no membership queries, and the
+    # incident's picture is not fetched again.
     assert stack.log.count(vendor="angelcam") - sent == 3
     freezer.tick(timedelta(minutes=6))
     async_fire_time_changed(hass)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from http import HTTPStatus
+import itertools
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -41,6 +42,7 @@ from .test_push_novavms import Serve, Served
 serve = test_push_novavms.serve
 
 GARAGE_PICTURE = "image.garage_last_event"
+INCIDENT_IDS = itertools.count(1000)
 LOBBY_PICTURE = "image.lobby_last_event"
 JPEG = b"\xff\xd8"
 
@@ -53,10 +55,15 @@ async def _proxied(hass_client: ClientSessionGenerator, entity_id: str) -> bytes
 
 
 async def _incident_at(
-    hass: HomeAssistant, http: TestClient, entry: MockConfigEntry, seen: list[dict[str, str]]
+    hass: HomeAssistant,
+    http: TestClient,
+    entry: MockConfigEntry,
+    seen: list[dict[str, str]],
+    incident_id: int | None = None,
 ) -> str:
-    """Push a Garage incident; its image_url once the picture is captured."""
-    assert await _post(http, entry, _incident()) == HTTPStatus.OK
+    """Push a Garage incident (a new one unless named); its image_url once captured."""
+    body = _incident(incident_id=next(INCIDENT_IDS) if incident_id is None else incident_id)
+    assert await _post(http, entry, body) == HTTPStatus.OK
     await hass.async_block_till_done(wait_background_tasks=True)
     return seen[-1]["image_url"]
 
@@ -274,3 +281,54 @@ async def test_removing_an_entry_never_loaded_deletes_its_pictures(
     await hass.config_entries.async_remove(entry.entry_id)
     assert not directory.exists()
     assert list(hass_storage[STORAGE_KEY]["data"]["entries"]) == ["other"]
+
+
+async def test_one_picture_per_incident(
+    hass: HomeAssistant,
+    *,
+    stack: SimulatorStack,
+    angelcam_entry: MockConfigEntry,
+    angelcam_served: TestClient,
+) -> None:
+    """The same incident delivered again, then listed by a poll: its picture is fetched once."""
+    seen = incidents(hass)
+    fetched = stack.log.count(vendor="angelcam")
+    url = await _incident_at(hass, angelcam_served, angelcam_entry, seen, incident_id=7)
+    assert stack.log.count(vendor="angelcam") - fetched == 1
+    again = await _incident_at(hass, angelcam_served, angelcam_entry, seen, incident_id=7)
+    assert again.partition("?")[0] == url.partition("?")[0]
+    assert stack.log.count(vendor="angelcam") - fetched == 1
+
+
+async def test_novavms_alert_names_its_events_picture(
+    hass: HomeAssistant,
+    stack: SimulatorStack,
+    serve: Serve,
+    novavms_entry: MockConfigEntry,
+) -> None:
+    """A motion event and its alert: one snapshot download, the alert's URL shows it."""
+    served: Served = await serve(novavms_entry)
+    seen = incidents(hass)
+    storage = stack.log.count(vendor="novavms", path_prefix="/storage/")
+    served.nova.fire_event(served.camera("Lobby"), "motion")
+    await served.deliver()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(seen) == 1
+    assert stack.log.count(vendor="novavms", path_prefix="/storage/") - storage == 1
+    response = await served.http.get(seen[0]["image_url"])
+    assert response.status == HTTPStatus.OK
+    assert (await response.read()).startswith(JPEG)
+
+
+async def test_polled_events_are_pictured_too(
+    hass: HomeAssistant, stack: SimulatorStack, novavms_entry: MockConfigEntry
+) -> None:
+    """No push channel registered: the poll's events bring their snapshots."""
+    nova = stack.novavms.state
+    lobby = next(c.id for c in nova.cameras.values() if c.name == "Lobby")
+    event = nova.fire_event(lobby, "manual")
+    await novavms_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    state = hass.states.get(LOBBY_PICTURE)
+    assert state is not None
+    assert dt_util.parse_datetime(state.state) == event.triggered_at.replace(microsecond=0)

@@ -18,6 +18,7 @@ from .connection import entries_sharing_account
 from .const import CONF_SCAN_INTERVAL, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .devices import known_devices
+from .pictures import pictures
 from .providers import Connection
 from .providers.errors import (
     AuthenticationError,
@@ -247,6 +248,10 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
             raise self._failure(UpdateFailed, "cannot_connect") from err
         self._measure(refresh.cost, refresh.snapshot)
         self._plan(self._planned_interval())
+        # Incidents and events this poll found (what a push pictured already is not fetched).
+        store = pictures(self.hass)
+        for picture in refresh.pictures:
+            store.async_capture(self.config_entry, picture, incident=False)
         return refresh.snapshot
 
     async def async_refresh_site(self, site_id: str) -> None:

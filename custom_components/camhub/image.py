@@ -72,6 +72,8 @@ class CamHubLastEventImage(CamHubCameraEntity, ImageEntity):
         await super().async_added_to_hass()
         signal = picture_signal(self.coordinator.config_entry.entry_id, self.item_id)
         self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._new_picture))
+        # One taken between this entity's creation and now was announced to nobody.
+        self._show_latest()
 
     @callback
     def _new_picture(self) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 import hashlib
 import hmac
@@ -41,7 +41,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN
 from .data import CamHubConfigEntry
 from .providers.errors import ProviderError
-from .providers.push import EventPicture
+from .providers.model import EventPicture
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class StoredPicture:
     taken_at: datetime
     # An incident's picture: its URL was handed out, so it is kept KEPT_FOR.
     incident: bool
+    # What it pictures (EventPicture.key): a second picture of it is not fetched.
+    key: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """As stored."""
@@ -82,6 +84,7 @@ class StoredPicture:
             "camera_id": self.camera_id,
             "taken_at": self.taken_at.isoformat(),
             "incident": self.incident,
+            "key": self.key,
         }
 
     @classmethod
@@ -96,6 +99,7 @@ class StoredPicture:
             camera_id=camera_id,
             taken_at=taken_at,
             incident=data.get("incident") is True,
+            key=key if isinstance(key := data.get("key"), str) else None,
         )
 
 
@@ -113,6 +117,8 @@ class Pictures:
         self._secret = ""
         self._index: dict[str, dict[str, StoredPicture]] = {}
         self._captures: dict[str, dict[str, asyncio.Task[bytes | None]]] = {}
+        # What the running captures will store (an incident may claim one meanwhile).
+        self._pending: dict[str, dict[str, StoredPicture]] = {}
 
     async def async_load(self) -> None:
         """Read the index (and the URL signing secret, made once)."""
@@ -159,23 +165,52 @@ class Pictures:
     def async_capture(
         self, entry: CamHubConfigEntry, picture: EventPicture, *, incident: bool
     ) -> str:
-        """Start fetching the picture now; its id (the capture goes on in the background)."""
-        picture_id = secrets.token_urlsafe(16)
+        """Start fetching the picture now; its id (the capture goes on in the background).
+
+        What is pictured already (the same key: a pushed incident the poll lists too, an
+        alert about a pushed event) is not fetched again; an incident keeps that picture.
+        """
+        entry_id = entry.entry_id
+        if picture.key is not None and (known := self._keyed(entry_id, picture.key)) is not None:
+            if incident and not known.incident:
+                self._claim(entry_id, known)
+            return known.id
         stored = StoredPicture(
-            id=picture_id, camera_id=picture.camera_id, taken_at=picture.taken_at, incident=incident
+            id=secrets.token_urlsafe(16),
+            camera_id=picture.camera_id,
+            taken_at=picture.taken_at,
+            incident=incident,
+            key=picture.key,
         )
-        self._captures.setdefault(entry.entry_id, {})[picture_id] = (
-            entry.async_create_background_task(
-                self.hass,
-                self._async_capture(entry.entry_id, stored, picture),
-                f"{DOMAIN} event picture",
-                eager_start=True,
-            )
+        self._pending.setdefault(entry_id, {})[stored.id] = stored
+        self._captures.setdefault(entry_id, {})[stored.id] = entry.async_create_background_task(
+            self.hass,
+            self._async_capture(entry_id, stored.id, picture),
+            f"{DOMAIN} event picture",
+            eager_start=True,
         )
-        return picture_id
+        return stored.id
+
+    def _keyed(self, entry_id: str, key: str) -> StoredPicture | None:
+        """The picture (being) taken of `key`."""
+        for pictures in (self._pending.get(entry_id, {}), self._index.get(entry_id, {})):
+            for picture in pictures.values():
+                if picture.key == key:
+                    return picture
+        return None
+
+    @callback
+    def _claim(self, entry_id: str, picture: StoredPicture) -> None:
+        """An incident's URL names the picture now: it is kept KEPT_FOR."""
+        claimed = replace(picture, incident=True)
+        if picture.id in (pending := self._pending.get(entry_id, {})):
+            pending[picture.id] = claimed
+            return
+        self._index[entry_id][picture.id] = claimed
+        self._async_schedule_save()
 
     async def _async_capture(
-        self, entry_id: str, stored: StoredPicture, picture: EventPicture
+        self, entry_id: str, picture_id: str, picture: EventPicture
     ) -> bytes | None:
         try:
             try:
@@ -183,13 +218,15 @@ class Pictures:
             except ProviderError as err:
                 _LOGGER.debug("Event picture unavailable: %s", err)
                 return None
-            await self.hass.async_add_executor_job(self._write, entry_id, stored.id, body)
-            self._index.setdefault(entry_id, {})[stored.id] = stored
+            await self.hass.async_add_executor_job(self._write, entry_id, picture_id, body)
+            stored = self._pending[entry_id][picture_id]
+            self._index.setdefault(entry_id, {})[picture_id] = stored
             await self._async_prune(entry_id)
             async_dispatcher_send(self.hass, picture_signal(entry_id, stored.camera_id))
             return body
         finally:
-            self._captures.get(entry_id, {}).pop(stored.id, None)
+            self._captures.get(entry_id, {}).pop(picture_id, None)
+            self._pending.get(entry_id, {}).pop(picture_id, None)
 
     def _write(self, entry_id: str, picture_id: str, body: bytes) -> None:
         path = self._file(entry_id, picture_id)
@@ -254,6 +291,7 @@ class Pictures:
     @callback
     def async_stop_captures(self, entry_id: str) -> None:
         """An unloading entry's captures stop (the pictures taken stay)."""
+        self._pending.pop(entry_id, None)
         for task in self._captures.pop(entry_id, {}).values():
             task.cancel()
 

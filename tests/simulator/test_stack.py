@@ -17,12 +17,26 @@ from simulator.stack import SimulatorStack
 from .conftest import START
 
 
-def free_port() -> int:
-    """A port that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+def free_ports(count: int = 1) -> int:
+    """The first of `count` consecutive ports that were free a moment ago.
+
+    Chosen below the kernel's ephemeral range (32768-60999 on Linux), which outgoing
+    connections and port-0 servers of the other tests draw from: a port picked there can be
+    taken by one of them between this probe and the stack's bind (it happened in CI).
+    """
+    rng = random.Random()
+    while True:
+        base = rng.randrange(20000, 32000 - count)
+        probes = [socket.socket() for _ in range(count)]
+        try:
+            for offset, probe in enumerate(probes):
+                probe.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        finally:
+            for probe in probes:
+                probe.close()
+        return base
 
 
 async def test_demo_stack_serves_every_vendor(session: aiohttp.ClientSession) -> None:
@@ -164,12 +178,12 @@ async def test_activity_with_no_cameras() -> None:
 
 async def test_fixed_ports_and_failed_bind(session: aiohttp.ClientSession) -> None:
     """Given ports are used (devices on consecutive ports); a busy port fails and cleans up."""
-    port = free_port()
+    port = free_ports()
     async with SimulatorStack("demo", ports={"novavms": port}) as stack:
         assert stack.novavms.url == f"http://127.0.0.1:{port}"
         with pytest.raises(OSError, match="address already in use"):
             async with SimulatorStack("demo", ports={"novavms": port}) as clash:
                 pytest.fail(f"started on a busy port: {clash}")
-    base = free_port()
+    base = free_ports(2)
     async with SimulatorStack("demo", ports={"opencamera": base}) as stack:
         assert [s.port for s in stack.opencameras] == [base, base + 1]

@@ -32,7 +32,7 @@ from .features import (
     WebRTCOffers,
 )
 from .fields import Field
-from .model import Account, MediaFile, MediaStream, Snapshot
+from .model import Account, EventPicture, MediaFile, MediaStream, Snapshot
 from .motion import MotionTracker
 from .polling import DEFAULT_INTERVAL, MIN_SCAN_INTERVAL, slowed
 
@@ -77,6 +77,8 @@ class Refresh:
     snapshot: Snapshot
     # Requests the measured part spent (RTS and health reads excluded).
     cost: int
+    # Pictures of incidents and events the poll found (fetched once per key).
+    pictures: tuple[EventPicture, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -237,6 +237,8 @@ class Incident:
     event_count: int = 0
     camera_id: str | None = None
     site_id: str | None = None
+    # The incident's own picture (a CDN URL, fetched without the API's token).
+    snapshot_url: str | None = field(default=None, repr=False)
 
     @property
     def state(self) -> str:
@@ -252,6 +254,18 @@ class RtsSettings:
 
     # An open incident closes when no event came for this long.
     incident_ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventPicture:
+    """A picture of what a camera reported, fetched once, soon after it is known."""
+
+    camera_id: str
+    # When the event happened (the picture entity's image_last_updated).
+    taken_at: datetime
+    fetch: Callable[[], Awaitable[bytes]]
+    # What it pictures (an incident's or event's id): one picture is kept per key.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

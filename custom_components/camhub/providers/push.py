@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final, Protocol
 
 from .errors import ProviderError
 from .interface import Clock, DeviceKey
-from .model import Camera, PushMessage, Snapshot
+from .model import Camera, EventPicture, PushMessage, Snapshot
 from .motion import MotionTracker
 
 # Repair issues (translation keys), one of each per entry at most.
@@ -56,16 +56,6 @@ class FiredEvent:
     camera_id: str
     event_type: str
     attributes: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EventPicture:
-    """A picture of what a camera reported, fetched once, the moment the push arrives."""
-
-    camera_id: str
-    # When the event happened (the picture entity's image_last_updated).
-    taken_at: datetime
-    fetch: Callable[[], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Final
 
 from ..errors import NotSupportedError, ProviderError, UnavailableError
 from ..interface import Connection, KnownDevice, Refresh, included
-from ..model import Account, CameraEvent, Incident, MediaFile, MediaStream, Site, Snapshot
+from ..model import (
+    Account,
+    CameraEvent,
+    EventPicture,
+    Incident,
+    MediaFile,
+    MediaStream,
+    Site,
+    Snapshot,
+)
 from ..motion import MotionTracker
 from .client import AngelcamClient
 from .extras import ABSENT, AngelcamExtras
@@ -125,11 +134,11 @@ class AngelcamConnection(Connection):
         await self._async_read_rts_settings(motion, now)
         sent = self.budget.sent
         snapshot = included(await self.poller.async_fetch(self.client, now), sites)
-        await self._async_update_motion(motion, snapshot)
+        pictures = await self._async_update_motion(motion, snapshot)
         cost = self.budget.sent - sent
         snapshot = await self.health.async_update(self.client, snapshot, now)
         snapshot = await self.extras.async_update(self.client, snapshot, now)
-        return Refresh(snapshot=snapshot, cost=cost)
+        return Refresh(snapshot=snapshot, cost=cost, pictures=pictures)
 
     async def async_fetch_media(self, url: str) -> MediaFile:
         """A media body Angelcam named."""
@@ -160,15 +169,36 @@ class AngelcamConnection(Connection):
             # The incident TTL select shows it too.
             self.extras.rts = settings
 
-    async def _async_update_motion(self, motion: MotionTracker, snapshot: Snapshot) -> None:
+    async def _async_update_motion(
+        self, motion: MotionTracker, snapshot: Snapshot
+    ) -> tuple[EventPicture, ...]:
+        """Motion from the incidents; the open ones' own pictures (one per incident is kept)."""
         incidents = await self.client.async_fetch_incidents(limit=INCIDENT_PAGE)
+        pictures: list[EventPicture] = []
         # Closed ones first, so a newer open incident of the same camera wins.
         for incident in sorted(incidents, key=lambda i: i.closed_at is None):
             camera_id = await self._async_incident_camera(motion, snapshot, incident)
             if camera_id is not None:
                 motion.apply_incident(incident, camera_id)
+                if incident.closed_at is None and incident.snapshot_url is not None:
+                    pictures.append(self._incident_picture(incident, camera_id))
         motion.keep_incidents({incident.id for incident in incidents})
         motion.forget(motion.cameras() - snapshot.cameras.keys())
+        return tuple(pictures)
+
+    def _incident_picture(self, incident: Incident, camera_id: str) -> EventPicture:
+        """The incident's snapshot: a CDN download the API budget does not count."""
+        url, client = incident.snapshot_url or "", self.client
+
+        async def fetch() -> bytes:
+            return (await client.async_fetch_media(url)).content
+
+        return EventPicture(
+            camera_id=camera_id,
+            taken_at=incident.first_event_at or incident.created_at,
+            fetch=fetch,
+            key=incident.id,
+        )
 
     async def _async_incident_camera(
         self, motion: MotionTracker, snapshot: Snapshot, incident: Incident

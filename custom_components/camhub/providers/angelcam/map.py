@@ -292,6 +292,9 @@ def incident_from(node: Node) -> Incident:
         first_event_at=node.opt_when("first_event_occurred_at"),
         last_event_at=node.opt_when("last_event_occurred_at"),
         event_count=0 if count is None else int(count),
+        snapshot_url=None
+        if (snapshot := node.opt("snapshot")) is None
+        else snapshot.opt_text("url"),
     )
 
 

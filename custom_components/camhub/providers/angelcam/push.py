@@ -15,11 +15,10 @@ from typing import Final, Protocol
 
 from ..errors import PermissionDeniedError, RateLimitedError
 from ..interface import Clock, DeviceKey
-from ..model import PushKind, PushMessage, Snapshot
+from ..model import EventPicture, PushKind, PushMessage, Snapshot
 from ..motion import MotionTracker
 from ..push import (
     ISSUE_NOT_PERMITTED,
-    EventPicture,
     FiredEvent,
     FiredIncident,
     PushContext,
@@ -173,7 +172,10 @@ class AngelcamPush:
                     title=message.title,
                     # The incident's own picture is not in the push: the camera's, taken now.
                     picture=EventPicture(
-                        camera_id=camera.id, taken_at=message.sent_at or now, fetch=fetch_image
+                        camera_id=camera.id,
+                        taken_at=message.sent_at or now,
+                        fetch=fetch_image,
+                        key=message.incident_id,
                     ),
                 ),
             ),

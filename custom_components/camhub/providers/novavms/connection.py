@@ -10,6 +10,7 @@ from ..interface import Connection, Refresh, included
 from ..model import Account, CameraEvent, MediaFile, MediaStream
 from ..motion import MotionTracker
 from .client import NovaVMSClient
+from .push import event_pictures
 
 if TYPE_CHECKING:
     from ..interface import Provider
@@ -61,10 +62,14 @@ class NovaVMSConnection(Connection):
         sent = self.budget.sent
         snapshot = included(await self.client.async_fetch_snapshot_state(), sites)
         since = self._events_since or now - EVENT_OVERLAP
-        motion.apply_events(await self.client.async_fetch_events(since=since))
+        events = await self.client.async_fetch_events(since=since)
+        motion.apply_events(events)
         self._events_since = now - EVENT_OVERLAP
         motion.forget(motion.cameras() - snapshot.cameras.keys())
-        return Refresh(snapshot=snapshot, cost=self.budget.sent - sent)
+        # Events pushed already were pictured then (the same keys): nothing is fetched twice.
+        shown = (event for event in events if event.camera_id in snapshot.cameras)
+        pictures = event_pictures(self.client, shown)
+        return Refresh(snapshot=snapshot, cost=self.budget.sent - sent, pictures=pictures)
 
     async def async_fetch_media(self, url: str) -> MediaFile:
         """A media body NovaVMS named."""

@@ -6,6 +6,7 @@ not create or read webhooks uses the secret the user pasted in the options inste
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from http import HTTPStatus
@@ -14,11 +15,10 @@ from typing import Any, Final
 
 from ..errors import PermissionDeniedError, RequestRejectedError
 from ..interface import Clock
-from ..model import CameraEvent, PushKind, PushMessage, Snapshot
+from ..model import CameraEvent, EventPicture, PushKind, PushMessage, Snapshot
 from ..motion import NOVAVMS_EVENT_LENGTH, NOVAVMS_MOTION_KINDS, MotionTracker
 from ..push import (
     ISSUE_NEEDS_SECRET,
-    EventPicture,
     FiredEvent,
     FiredIncident,
     PushContext,
@@ -163,8 +163,12 @@ class NovaVMSPush:
                     camera_id=camera.id,
                     incident_id=alert.id,
                     title=message.title,
+                    # The event's snapshot: the event's own picture (the same key) is it.
                     picture=EventPicture(
-                        camera_id=camera.id, taken_at=alert.fired_at, fetch=fetch_image
+                        camera_id=camera.id,
+                        taken_at=alert.fired_at,
+                        fetch=fetch_image,
+                        key=event_id,
                     ),
                 ),
             ),
@@ -186,7 +190,7 @@ def _event(
     if event.tags:
         attributes["tags"] = list(event.tags)
     fired = (FiredEvent(camera_id=camera_id, event_type=event_type(event), attributes=attributes),)
-    pictures = _picture(client, event, camera_id)
+    pictures = event_pictures(client, (event,))
     if event.kind not in NOVAVMS_MOTION_KINDS:
         return PushOutcome(events=fired, pictures=pictures)
     motion.extend(camera_id, event.occurred_at + NOVAVMS_EVENT_LENGTH)
@@ -195,16 +199,29 @@ def _event(
     )
 
 
-def _picture(client: NovaVMSClient, event: CameraEvent, camera_id: str) -> tuple[EventPicture, ...]:
-    """The event's own snapshot, when it names one (a signed storage URL: no API request)."""
-    url = event.snapshot_url
-    if url is None:
-        return ()
+def event_pictures(
+    client: NovaVMSClient, events: Iterable[CameraEvent]
+) -> tuple[EventPicture, ...]:
+    """Each camera's newest event's own snapshot, where it names one.
+
+    A signed storage URL: fetching it costs no API request.
+    """
+    newest: dict[str, CameraEvent] = {}
+    for event in events:
+        camera_id, known = event.camera_id, newest.get(event.camera_id or "")
+        pictured = camera_id is not None and event.snapshot_url is not None
+        if pictured and (known is None or event.occurred_at > known.occurred_at):
+            newest[str(camera_id)] = event
+    return tuple(_picture(client, camera_id, event) for camera_id, event in newest.items())
+
+
+def _picture(client: NovaVMSClient, camera_id: str, event: CameraEvent) -> EventPicture:
+    url = event.snapshot_url or ""
 
     async def fetch() -> bytes:
         return (await client.async_fetch_media(url)).content
 
-    return (EventPicture(camera_id=camera_id, taken_at=event.occurred_at, fetch=fetch),)
+    return EventPicture(camera_id=camera_id, taken_at=event.occurred_at, fetch=fetch, key=event.id)
 
 
 def _gateway_status(message: PushMessage, snapshot: Snapshot) -> PushOutcome:
