@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -126,6 +127,26 @@ async def test_angelcam_motion_from_incident_until_ttl(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("binary_sensor.garage_motion").state == STATE_OFF
+
+
+async def test_angelcam_poll_pictures_each_cameras_newest_open_incident(
+    hass: HomeAssistant, stack: SimulatorStack, angelcam_entry: MockConfigEntry
+) -> None:
+    """Two open incidents of one camera: only the newer one's snapshot is downloaded."""
+    rts = stack.angelcam.state.rts
+    _event, newer = stack.angelcam.state.fire_motion(4)
+    assert newer is not None
+    older = replace(
+        newer,
+        id=newer.id + 100,
+        first_event_occurred_at=newer.first_event_occurred_at - timedelta(seconds=30),
+    )
+    rts.incidents[older.id] = older
+    await angelcam_entry.runtime_data.coordinator.async_refresh()
+    await hass.async_block_till_done(wait_background_tasks=True)
+    downloads = stack.log.select(vendor="angelcam", path_prefix="/snapshots/4/")
+    taken = int(newer.first_event_occurred_at.timestamp())
+    assert [record.path for record in downloads] == [f"/snapshots/4/{taken}.jpg"]
 
 
 async def test_angelcam_motion_in_disarmed_location_is_no_incident(

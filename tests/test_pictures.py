@@ -29,6 +29,7 @@ from custom_components.camhub.pictures import (
     Pictures,
     pictures,
 )
+from custom_components.camhub.providers.model import EventPicture
 from custom_components.camhub.stills import placeholder_jpeg
 from simulator.stack import SimulatorStack
 
@@ -332,3 +333,36 @@ async def test_polled_events_are_pictured_too(
     state = hass.states.get(LOBBY_PICTURE)
     assert state is not None
     assert dt_util.parse_datetime(state.state) == event.triggered_at.replace(microsecond=0)
+
+
+async def test_a_polled_picture_no_newer_than_the_latest_is_not_fetched(
+    hass: HomeAssistant, angelcam_entry: MockConfigEntry
+) -> None:
+    """An older open incident a poll lists again and again is not downloaded each time."""
+    fetched: list[str] = []
+
+    def picture(key: str, minutes_ago: int) -> EventPicture:
+        async def fetch() -> bytes:
+            fetched.append(key)
+            return JPEG + key.encode()
+
+        taken_at = dt_util.utcnow() - timedelta(minutes=minutes_ago)
+        return EventPicture(camera_id="4", taken_at=taken_at, fetch=fetch, key=key)
+
+    store = pictures(hass)
+    for key, minutes_ago in (("newer", 1), ("older", 5), ("older", 5), ("newest", 0)):
+        store.async_capture(angelcam_entry, picture(key, minutes_ago), incident=False)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert fetched == ["newer", "newest"]
+    # An incident's picture is fetched all the same: its URL names it.
+    store.async_capture(angelcam_entry, picture("incident", 10), incident=True)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert fetched == ["newer", "newest", "incident"]
+    assert await _proxied_latest(hass, angelcam_entry) == JPEG + b"newest"
+
+
+async def _proxied_latest(hass: HomeAssistant, entry: MockConfigEntry) -> bytes | None:
+    store = pictures(hass)
+    latest = store.latest(entry.entry_id, "4")
+    assert latest is not None
+    return await store.async_read(entry.entry_id, latest.id)

@@ -168,13 +168,18 @@ class Pictures:
         """Start fetching the picture now; its id (the capture goes on in the background).
 
         What is pictured already (the same key: a pushed incident the poll lists too, an
-        alert about a pushed event) is not fetched again; an incident keeps that picture.
+        alert about a pushed event) is not fetched again; an incident keeps that picture. A
+        poll's picture no newer than the camera's latest is not fetched either: pruning would
+        drop it at once, and the next poll would fetch it again.
         """
         entry_id = entry.entry_id
         if picture.key is not None and (known := self._keyed(entry_id, picture.key)) is not None:
             if incident and not known.incident:
                 self._claim(entry_id, known)
             return known.id
+        latest = self.latest(entry_id, picture.camera_id)
+        if not incident and latest is not None and latest.taken_at >= picture.taken_at:
+            return latest.id
         stored = StoredPicture(
             id=secrets.token_urlsafe(16),
             camera_id=picture.camera_id,

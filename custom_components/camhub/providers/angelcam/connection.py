@@ -174,17 +174,20 @@ class AngelcamConnection(Connection):
     ) -> tuple[EventPicture, ...]:
         """Motion from the incidents; the open ones' own pictures (one per incident is kept)."""
         incidents = await self.client.async_fetch_incidents(limit=INCIDENT_PAGE)
-        pictures: list[EventPicture] = []
+        pictured: dict[str, Incident] = {}
         # Closed ones first, so a newer open incident of the same camera wins.
         for incident in sorted(incidents, key=lambda i: i.closed_at is None):
             camera_id = await self._async_incident_camera(motion, snapshot, incident)
             if camera_id is not None:
                 motion.apply_incident(incident, camera_id)
                 if incident.closed_at is None and incident.snapshot_url is not None:
-                    pictures.append(self._incident_picture(incident, camera_id))
+                    known = pictured.get(camera_id)
+                    if known is None or _taken_at(incident) > _taken_at(known):
+                        pictured[camera_id] = incident
         motion.keep_incidents({incident.id for incident in incidents})
         motion.forget(motion.cameras() - snapshot.cameras.keys())
-        return tuple(pictures)
+        # Each camera's newest open incident: the Last event picture shows one.
+        return tuple(self._incident_picture(i, camera_id) for camera_id, i in pictured.items())
 
     def _incident_picture(self, incident: Incident, camera_id: str) -> EventPicture:
         """The incident's snapshot: a CDN download the API budget does not count."""
@@ -194,10 +197,7 @@ class AngelcamConnection(Connection):
             return (await client.async_fetch_media(url)).content
 
         return EventPicture(
-            camera_id=camera_id,
-            taken_at=incident.first_event_at or incident.created_at,
-            fetch=fetch,
-            key=incident.id,
+            camera_id=camera_id, taken_at=_taken_at(incident), fetch=fetch, key=incident.id
         )
 
     async def _async_incident_camera(
@@ -229,3 +229,8 @@ class AngelcamConnection(Connection):
                     break
         motion.incident_cameras[incident.id] = found
         return found
+
+
+def _taken_at(incident: Incident) -> datetime:
+    """When the incident's picture was taken: its first event."""
+    return incident.first_event_at or incident.created_at
