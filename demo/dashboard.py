@@ -43,6 +43,8 @@ def build_dashboard(states: Iterable[Mapping[str, Any]], camhub_ids: set[str]) -
         ("Motion", motion),
         ("Online", online),
         ("Record a clip", ids("button")),
+        # Account and camera controls: incident timeout, broadcasting, alert rules.
+        ("Settings", ids("select") + ids("switch")),
     ):
         if entities:
             overview.append({"type": "entities", "title": title, "entities": entities})

@@ -15,8 +15,11 @@ Follows ../shared/api/novavms.md. Choices where the notes are open or conflict:
 - ``snapshot_url`` / ``clip_url`` point at this simulator's ``/storage/...`` paths, signed with an
   expiry like a GCS signed URL (``X-Goog-Expires``, ``X-Goog-Signature``): 400 once expired, 403 for
   a bad signature. Clips are real H.264 MPEG-TS.
-- Not simulated: alert-rule CRUD (one built-in "Any motion" rule fires alerts), camera_offline
-  rules, gateway pairing, users and service-account endpoints, live video (none is documented),
+- Alert rules: CRUD under ``/api/v1/alert-rules`` (operator), updated with PATCH (inferred, as
+  every other object). Enabled ``motion`` rules fire alerts for the events of the cameras in their
+  scope (cooldown per rule and camera); the scenario has one, "Any motion". Not simulated: AI and
+  ``camera_offline`` rules firing (they are kept, and listed), schedules, recipients being told;
+   gateway pairing, users and service-account endpoints, live video (none is documented),
   event DELETE, sandbox ``sk_test_`` behaviour (keys of either prefix work the same).
 """
 
@@ -58,12 +61,15 @@ CONNECTION_MODES: Final = ("gateway", "direct")
 TRIGGER_TYPES: Final = ("motion", "ai_tag", "manual")
 AI_STATUSES: Final = ("pending", "completed", "skipped", "failed")
 ALERT_STATUSES: Final = ("new", "acknowledged", "resolved")
+RULE_TRIGGERS: Final = ("motion", "ai_person", "ai_vehicle", "camera_offline", "ai_custom_tag")
+RULE_SCOPES: Final = ("all_cameras", "by_site", "by_camera")
+RULE_SCHEDULES: Final = ("always", "business_hours")
+RULE_LIMIT: Final = 100
 WEBHOOK_EVENT_TYPES: Final = ("alert", "event", "camera_status", "gateway_status")
 RETRY_DELAYS: Final = (60.0, 300.0, 900.0, 3600.0, 21600.0)
 TRIGGER_INTERVAL: Final = timedelta(seconds=5)
 AI_DELAY: Final = timedelta(seconds=10)
 DIRECT_REGISTRATION: Final = timedelta(seconds=3)
-ALERT_COOLDOWN: Final = timedelta(seconds=300)
 URL_LIFETIME: Final = timedelta(hours=1)
 CLIP_PRE_POST: Final = 2
 FAILING_PASSWORD: Final = "wrong"  # a credential that makes the simulated gateway check fail
@@ -275,6 +281,53 @@ class Alert:
 
 
 @dataclass(kw_only=True)
+class AlertRule:
+    """A rule that fires alerts (the manual's alert-rule schema)."""
+
+    id: str
+    name: str
+    trigger_type: str
+    recipients: list[str]
+    enabled: bool = True
+    scope_type: str = "all_cameras"
+    site_ids: list[str] = field(default_factory=list)
+    camera_ids: list[str] = field(default_factory=list)
+    custom_tags: list[str] = field(default_factory=list)
+    min_confidence: float = 0.7
+    schedule_type: str = "always"
+    cooldown_sec: int = 300
+
+    def covers(self, camera: Camera) -> bool:
+        """Whether the camera is in the rule's scope."""
+        match self.scope_type:
+            case "by_site":
+                return camera.site_id in self.site_ids
+            case "by_camera":
+                return camera.id in self.camera_ids
+            case _:
+                return True
+
+    def to_json(self) -> Json:
+        """Render for the API."""
+        data: Json = {
+            "id": self.id,
+            "name": self.name,
+            "enabled": self.enabled,
+            "trigger_type": self.trigger_type,
+            "min_confidence": self.min_confidence,
+            "scope_type": self.scope_type,
+            "site_ids": list(self.site_ids),
+            "camera_ids": list(self.camera_ids),
+            "schedule_type": self.schedule_type,
+            "cooldown_sec": self.cooldown_sec,
+            "recipients": list(self.recipients),
+        }
+        if self.trigger_type == "ai_custom_tag":
+            data["custom_tags"] = list(self.custom_tags)
+        return data
+
+
+@dataclass(kw_only=True)
 class Webhook:
     """A registered webhook endpoint."""
 
@@ -353,11 +406,18 @@ class NovaState:
         self.retry_delays: Sequence[float] = RETRY_DELAYS
         self.delivery_timeout = 10.0
         self.ai_delay = AI_DELAY
-        self.rule = {"id": stable_id(seed, "rule", "motion"), "name": "Any motion"}
+        motion_rule = AlertRule(
+            id=stable_id(seed, "rule", "motion"),
+            name="Any motion",
+            trigger_type="motion",
+            recipients=["security@example.com"],
+        )
+        self.alert_rules: dict[str, AlertRule] = {motion_rule.id: motion_rule}
         self.storage_key = hashlib.sha256(f"{seed}:storage".encode()).digest()
         self._buckets: dict[str, Bucket] = {}
         self._last_trigger: dict[str, datetime] = {}
-        self._last_alert: dict[str, datetime] = {}
+        # (rule id, camera id) -> when the rule last fired for the camera (its cooldown).
+        self._last_alert: dict[tuple[str, str], datetime] = {}
         self._counter = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._session: aiohttp.ClientSession | None = None
@@ -541,18 +601,20 @@ class NovaState:
         self.emit("event", self.event_json(event, base_url=self.origin))
         # Manual events never match alert rules (manual: record-manual-clip).
         if trigger_type != "manual":
-            self._maybe_alert(camera, event)
+            for rule in list(self.alert_rules.values()):
+                if rule.enabled and rule.trigger_type == "motion" and rule.covers(camera):
+                    self._maybe_alert(rule, camera, event)
         return event
 
-    def _maybe_alert(self, camera: Camera, event: Event) -> None:
-        last = self._last_alert.get(camera.id)
-        if last is not None and event.triggered_at < last + ALERT_COOLDOWN:
+    def _maybe_alert(self, rule: AlertRule, camera: Camera, event: Event) -> None:
+        last = self._last_alert.get((rule.id, camera.id))
+        if last is not None and event.triggered_at < last + timedelta(seconds=rule.cooldown_sec):
             return
-        self._last_alert[camera.id] = event.triggered_at
+        self._last_alert[rule.id, camera.id] = event.triggered_at
         alert = Alert(
             id=self.next_id("alert"),
-            rule_id=self.rule["id"],
-            rule_name=self.rule["name"],
+            rule_id=rule.id,
+            rule_name=rule.name,
             event_id=event.id,
             camera_id=camera.id,
             fired_at=event.triggered_at,
@@ -1195,6 +1257,119 @@ async def create_webhook(request: web.Request) -> web.Response:
     return web.json_response(webhook.to_json(with_secret=True), status=201)
 
 
+def _rule_list(body: Json, name: str, *, low: int, high: int) -> list[str]:
+    values = body.get(name)
+    if (
+        not isinstance(values, list)
+        or not low <= len(values) <= high
+        or not all(isinstance(v, str) and v for v in values)
+    ):
+        invalid(f"{name} must be a list of {low}-{high} strings")
+    return list(values)
+
+
+def _rule_fields(state: NovaState, body: Json, rule: AlertRule | None) -> Json:
+    """Validate alert-rule fields (a create when `rule` is None, else a partial update)."""
+    fields: Json = {}
+    name = text(body, "name", low=3)
+    if name is not None:
+        if any(r.name == name and r is not rule for r in state.alert_rules.values()):
+            fail(409, "conflict", "an alert rule of that name exists")
+        fields["name"] = name
+    enums = (
+        ("trigger_type", RULE_TRIGGERS),
+        ("scope_type", RULE_SCOPES),
+        ("schedule_type", RULE_SCHEDULES),
+    )
+    for key, allowed in enums:
+        if key in body:
+            if body[key] not in allowed:
+                invalid(f"{key} must be one of {', '.join(allowed)}")
+            fields[key] = body[key]
+    if "enabled" in body:
+        if not isinstance(body["enabled"], bool):
+            invalid("enabled must be a boolean")
+        fields["enabled"] = body["enabled"]
+    if "cooldown_sec" in body:
+        cooldown = body["cooldown_sec"]
+        if type(cooldown) is not int or not 60 <= cooldown <= 3600:
+            invalid("cooldown_sec must be an integer within 60-3600")
+        fields["cooldown_sec"] = cooldown
+    if "min_confidence" in body:
+        confidence = body["min_confidence"]
+        if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+            invalid("min_confidence must be a number within 0-1")
+        fields["min_confidence"] = float(confidence)
+    for key, low, high in (("recipients", 1, 20), ("custom_tags", 1, 20)):
+        if key in body:
+            fields[key] = _rule_list(body, key, low=low, high=high)
+    for key in ("site_ids", "camera_ids"):
+        if key in body:
+            fields[key] = _rule_list(body, key, low=0, high=RULE_LIMIT)
+    if rule is None:
+        for key in ("name", "trigger_type", "scope_type", "recipients"):
+            if key not in fields:
+                invalid(f"{key} is required")
+    return fields
+
+
+async def list_alert_rules(request: web.Request) -> web.Response:
+    """GET /api/v1/alert-rules (operator)."""
+    require(request, "operator")
+    rules = list(state_of(request).alert_rules.values())
+    return web.json_response(paginate(request, rules, AlertRule.to_json))
+
+
+async def create_alert_rule(request: web.Request) -> web.Response:
+    """POST /api/v1/alert-rules (operator; 100 per organisation)."""
+    require(request, "operator")
+    state = state_of(request)
+    fields = _rule_fields(state, await read_body(request), None)
+    if len(state.alert_rules) >= RULE_LIMIT:
+        fail(409, "conflict", f"an organisation has at most {RULE_LIMIT} alert rules")
+    rule = AlertRule(id=state.next_id("rule"), **fields)
+    state.alert_rules[rule.id] = rule
+    return web.json_response(rule.to_json(), status=201)
+
+
+def find_alert_rule(request: web.Request) -> AlertRule:
+    """The alert rule named in the path."""
+    found = state_of(request).alert_rules.get(request.match_info["id"])
+    return found or not_found("alert rule")
+
+
+async def get_alert_rule(request: web.Request) -> web.Response:
+    """GET /api/v1/alert-rules/{id} (operator)."""
+    require(request, "operator")
+    return web.json_response(find_alert_rule(request).to_json())
+
+
+async def patch_alert_rule(request: web.Request) -> web.Response:
+    """PATCH /api/v1/alert-rules/{id} (operator): enable, disable or change a rule."""
+    require(request, "operator")
+    rule = find_alert_rule(request)
+    return _updated(rule, _rule_fields(state_of(request), await read_body(request), rule))
+
+
+async def delete_alert_rule(request: web.Request) -> web.Response:
+    """DELETE /api/v1/alert-rules/{id} (operator)."""
+    require(request, "operator")
+    return _deleted(state_of(request).alert_rules, find_alert_rule(request).id)
+
+
+def _updated(item: AlertRule | Webhook, fields: Json) -> web.Response:
+    """Apply validated fields; answer the object as it is now."""
+    for name, value in fields.items():
+        setattr(item, name, value)
+    return web.json_response(item.to_json())
+
+
+def _deleted(items: dict[str, Any], item_id: str) -> web.Response:
+    """Forget the object; answer 204."""
+    del items[item_id]
+    return web.Response(status=204)
+
+
 async def list_webhooks(request: web.Request) -> web.Response:
     """GET /api/v1/webhooks (operator; never the secret)."""
     require(request, "operator")
@@ -1217,17 +1392,13 @@ async def get_webhook(request: web.Request) -> web.Response:
 async def patch_webhook(request: web.Request) -> web.Response:
     """PATCH /api/v1/webhooks/{id} (operator)."""
     require(request, "operator")
-    webhook = find_webhook(request)
-    for name, value in _webhook_fields(await read_body(request), partial=True).items():
-        setattr(webhook, name, value)
-    return web.json_response(webhook.to_json())
+    return _updated(find_webhook(request), _webhook_fields(await read_body(request), partial=True))
 
 
 async def delete_webhook(request: web.Request) -> web.Response:
     """DELETE /api/v1/webhooks/{id} (operator)."""
     require(request, "operator")
-    del state_of(request).webhooks[find_webhook(request).id]
-    return web.Response(status=204)
+    return _deleted(state_of(request).webhooks, find_webhook(request).id)
 
 
 async def rotate_secret(request: web.Request) -> web.Response:
@@ -1393,6 +1564,11 @@ def create_app(state: NovaState, log: RequestLog, faults: FaultInjector) -> web.
         web.get("/api/v1/alerts", list_alerts),
         web.get("/api/v1/alerts/{id}", get_alert),
         web.get("/api/v1/alerts/{id}/timeline", alert_timeline),
+        web.get("/api/v1/alert-rules", list_alert_rules),
+        web.post("/api/v1/alert-rules", create_alert_rule),
+        web.get("/api/v1/alert-rules/{id}", get_alert_rule),
+        web.patch("/api/v1/alert-rules/{id}", patch_alert_rule),
+        web.delete("/api/v1/alert-rules/{id}", delete_alert_rule),
         web.get("/api/v1/sites", list_sites),
         web.get("/api/v1/sites/{id}", get_site),
         web.get("/api/v1/gateways", list_gateways),

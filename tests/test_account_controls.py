@@ -156,11 +156,14 @@ async def test_unread_sensor_and_broadcasting_switch_appear_once_read(
 async def test_no_account_controls_without_the_capabilities(
     hass: HomeAssistant, novavms_entry: MockConfigEntry
 ) -> None:
-    """NovaVMS offers no incident TTL, unread count or broadcasting."""
+    """NovaVMS offers no incident TTL, unread count or broadcasting (its switches are rules)."""
     registry = er.async_get(hass)
     ours = er.async_entries_for_config_entry(registry, novavms_entry.entry_id)
     assert ours
-    assert not [e for e in ours if e.domain in {SELECT_DOMAIN, SWITCH_DOMAIN}]
+    assert not [e for e in ours if e.domain == SELECT_DOMAIN]
+    switches = [e for e in ours if e.domain == SWITCH_DOMAIN]
+    assert switches
+    assert all(e.unique_id.endswith(":alert_rule") for e in switches)
     assert not [e for e in ours if e.unique_id.endswith(":unread_messages")]
     # Without the features the coordinator refuses before sending anything.
     coordinator = novavms_entry.runtime_data.coordinator

@@ -52,6 +52,7 @@ FEATURE_OF: Final[dict[Capability, str | None]] = {
     Capability.EVENT_ACK: "event_ack",
     Capability.INCIDENT_TTL: "incident_ttl",
     Capability.UNREAD_MESSAGES: None,
+    Capability.ALERT_RULES: "alert_rules",
 }
 
 # Entry name -> "<platform>.<description key>" -> names of the devices that have it.
@@ -110,6 +111,8 @@ EXPECTED: Final[dict[str, dict[str, tuple[str, ...]]]] = {
             "Yard",
         ),
         "sensor.last_heartbeat": ("Headquarters gateway", "Warehouse gateway"),
+        # The scenario's one alert rule, on the organisation's device.
+        "switch.alert_rule": ("NovaVMS Headquarters and 1 more site",),
     },
     "opencamera0": {
         "binary_sensor.online": ("OpenCamera a57f27c9",),

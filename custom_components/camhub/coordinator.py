@@ -18,11 +18,11 @@ from .connection import entries_sharing_account
 from .const import CONF_SCAN_INTERVAL, DOMAIN, PUSH_HEALTHY_WINDOW
 from .data import CamHubConfigEntry
 from .devices import known_devices
+from .offered import offered
 from .pictures import pictures
 from .providers import Connection
 from .providers.errors import (
     AuthenticationError,
-    NotSupportedError,
     ProviderError,
     RateLimitedError,
 )
@@ -43,6 +43,8 @@ DEVICE_ITEMS: Final[dict[str, Callable[[Snapshot], Mapping[str, object]]]] = {
     "hub": lambda snapshot: {
         "account": (snapshot.capabilities, snapshot.incident_ttl, snapshot.unread_messages)
     },
+    # Alert rules' switches sit on the hub device but listen to their own rule.
+    "alert_rule": lambda snapshot: snapshot.alert_rules,
 }
 
 _LOGGER = logging.getLogger(__name__)
@@ -267,9 +269,7 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_set_incident_ttl(self, ttl: timedelta) -> None:
         """Set the account's incident TTL; entities show the answer at once (no poll)."""
-        feature = self.connection.incident_ttl
-        if feature is None:
-            raise NotSupportedError(f"{self.provider.name} has no incident TTL")
+        feature = offered(self.connection.incident_ttl, "incident TTL")
         snapshot = await feature.async_set_incident_ttl(self.data, ttl)
         if snapshot.incident_ttl is not None:
             self.motion.incident_ttl = snapshot.incident_ttl
@@ -277,11 +277,16 @@ class CamHubCoordinator(DataUpdateCoordinator[Snapshot]):
 
     async def async_set_broadcasting(self, camera_id: str, *, enabled: bool) -> None:
         """Start or stop a camera's broadcasting; its switch shows it at once (no poll)."""
-        feature = self.connection.broadcasting
-        if feature is None:
-            raise NotSupportedError(f"{self.provider.name} has no broadcasting")
+        feature = offered(self.connection.broadcasting, "broadcasting")
         self.async_push_data(
             await feature.async_set_broadcasting(self.data, camera_id, enabled=enabled)
+        )
+
+    async def async_set_alert_rule(self, rule_id: str, *, enabled: bool) -> None:
+        """Enable or disable an alert rule; its switch shows the answer at once (no poll)."""
+        feature = offered(self.connection.alert_rules, "alert rules")
+        self.async_push_data(
+            await feature.async_set_alert_rule(self.data, rule_id, enabled=enabled)
         )
 
     def _measure(self, cost: int, snapshot: Snapshot) -> None:

@@ -19,7 +19,7 @@ from .coordinator import CamHubCoordinator, DeviceKey
 from .data import CamHubConfigEntry
 from .devices import identifier
 from .providers.interface import Connection
-from .providers.model import ArrowClient, Camera, Gateway, Site, Snapshot
+from .providers.model import AlertRule, ArrowClient, Camera, Gateway, Site, Snapshot
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,7 +126,7 @@ class CamHubEntity(CoordinatorEntity[CamHubCoordinator]):
             self._unsub_timed_change()
             self._unsub_timed_change = None
 
-    def _item(self) -> Camera | Site | Gateway | ArrowClient | Snapshot | None:
+    def _item(self) -> Camera | Site | Gateway | ArrowClient | Snapshot | AlertRule | None:
         raise NotImplementedError
 
     @property
@@ -212,7 +212,10 @@ def _sites(snapshot: Snapshot) -> Iterable[tuple[str, Site]]:
 
 
 @callback
-def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient | Snapshot, D: EntityDescription](
+def async_add_dynamic_entities[
+    I: Camera | Site | Gateway | ArrowClient | Snapshot | AlertRule,
+    D: EntityDescription,
+](
     entry: CamHubConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     *,
@@ -221,7 +224,10 @@ def _async_add_dynamic[I: Camera | Site | Gateway | ArrowClient | Snapshot, D: E
     supported: Callable[[D, Connection, I], bool],
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
-    """Add entities for the items present now, and for items that appear in later polls."""
+    """Add entities for the items present now, and for items that appear in later polls.
+
+    `items` lists a kind of item of the snapshot by id; `supported` decides per description.
+    """
     coordinator = entry.runtime_data.coordinator
     connection = entry.runtime_data.connection
     known: set[tuple[str, str]] = set()
@@ -253,7 +259,7 @@ def async_add_camera_entities[D: CamHubCameraDescription](
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
     """Per-camera entities, including cameras added on the vendor side later."""
-    _async_add_dynamic(
+    async_add_dynamic_entities(
         entry,
         async_add_entities,
         items=_cameras,
@@ -271,7 +277,7 @@ def async_add_site_entities[D: CamHubSiteDescription](
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
     """Per-location entities, including locations added later."""
-    _async_add_dynamic(
+    async_add_dynamic_entities(
         entry,
         async_add_entities,
         items=_sites,
@@ -299,7 +305,7 @@ def async_add_hardware_entities[D: EntityDescription](
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
     """Per-gateway or per-Arrow-client entities (every one has them all)."""
-    _async_add_dynamic(
+    async_add_dynamic_entities(
         entry,
         async_add_entities,
         items=_hardware(kind),
@@ -321,7 +327,7 @@ def async_add_account_entities[D: CamHubAccountDescription](
     factory: Callable[[CamHubCoordinator, str, D], Entity],
 ) -> None:
     """Account-level entities, each once its capability shows (some are read after setup)."""
-    _async_add_dynamic(
+    async_add_dynamic_entities(
         entry,
         async_add_entities,
         items=_account,

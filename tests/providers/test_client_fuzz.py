@@ -250,6 +250,8 @@ NOVAVMS: dict[str, Call] = {
     "async_open_media": lambda c, base: _read(c.async_open_media(f"{base}/storage/x.ts")),
     "async_trigger_clip": lambda c, _: c.async_trigger_clip("c", 10, "n"),
     "async_update_webhook": lambda c, _: c.async_update_webhook("w", url="https://h/x"),
+    "async_fetch_alert_rules": lambda c, _: c.async_fetch_alert_rules(),
+    "async_update_alert_rule": lambda c, _: c.async_update_alert_rule("r", enabled=False),
 }
 FIRMWARE = Path(tempfile.gettempdir()) / "camhub-fuzz-firmware.bin"
 OPENCAMERA: dict[str, Call] = {

@@ -34,6 +34,8 @@ USED = {
     "getEvent",
     "updateEvent",
     "listAlerts",
+    "listAlertRules",
+    "updateAlertRule",
     "listWebhooks",
     "createWebhook",
     "getWebhook",
@@ -118,6 +120,10 @@ async def test_the_client_reads_every_operation_it_uses(mock: Mock) -> None:
     await client.async_acknowledge_event(EVENT)
     (alert,) = await client.async_fetch_alerts(status="new")
     assert (alert.event_id, alert.camera_id, alert.rule_name) == (EVENT, CAMERA, "Night watch")
+    (rule,) = await client.async_fetch_alert_rules()
+    assert (rule.name, rule.enabled, rule.trigger_type) == ("Night watch", True, "ai_person")
+    changed = await client.async_update_alert_rule(rule.id, enabled=False)
+    assert (changed.id, changed.enabled) == (rule.id, False)
     (hook,) = await client.async_fetch_webhooks()
     assert (hook.id, hook.enabled, hook.secret) == (WEBHOOK, True, None)
     created = await client.async_create_webhook(name="Home Assistant (CamHub)", url=hook.url)

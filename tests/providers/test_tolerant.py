@@ -105,6 +105,9 @@ async def test_camera_answering_with_another_id_is_a_protocol_error(
     nova = NovaVMSClient(session, api_key="key-nova", base_url=base)
     with pytest.raises(ProtocolError, match="answered for camera c2"):
         await nova.async_fetch_camera("c1")
+    script["/api/v1/alert-rules/r1"] = {"id": "r2", "name": "Night", "trigger_type": "motion"}
+    with pytest.raises(ProtocolError, match=r"\.id: answered for rule r2, not r1"):
+        await nova.async_update_alert_rule("r1", enabled=False)
 
 
 async def test_unknown_enums_read_unknown(
@@ -115,12 +118,19 @@ async def test_unknown_enums_read_unknown(
     script["/v1/cameras/1/recordings/"] = page({**samples.RECORDING, "status": "PAUSED"})
     script["/v1/rts/messages/"] = page({**samples.MESSAGE, "type": "new_kind"})
     script["/api/v1/alerts"] = {"data": [{**samples.NOVA_ALERT, "status": "snoozed"}]}
+    # A rule without `enabled` is enabled; a trigger added after the manual reads unknown.
+    script["/api/v1/alert-rules"] = {
+        "data": [{"id": "r1", "name": "Sound", "trigger_type": "audio"}]
+    }
     client = AngelcamClient(session, token="tok-angel", base_url=f"{base}/v1/")
     nova = NovaVMSClient(session, api_key="key-nova", base_url=base)
     assert [c.status for c in await client.async_fetch_clips(1)] == [UNKNOWN]
     assert [r.status for r in await client.async_fetch_recordings(1)] == [UNKNOWN]
     assert [m.type for m in await client.async_fetch_messages()] == [UNKNOWN]
     assert [a.status for a in await nova.async_fetch_alerts()] == [UNKNOWN]
+    assert [(r.trigger_type, r.enabled) for r in await nova.async_fetch_alert_rules()] == [
+        (UNKNOWN, True)
+    ]
 
 
 async def test_spec_example_shaped_answers_are_read(

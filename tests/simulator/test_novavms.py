@@ -579,6 +579,127 @@ async def test_alerts_and_cooldown(nova: Sim, session: aiohttp.ClientSession) ->
     assert status == 404
 
 
+RULE: Json = {
+    "name": "Dock only",
+    "trigger_type": "motion",
+    "scope_type": "by_camera",
+    "recipients": ["dock@example.com"],
+    "cooldown_sec": 60,
+}
+
+
+async def test_alert_rules_crud_for_operators(nova: Sim, session: aiohttp.ClientSession) -> None:
+    """Operators list, create, change and delete rules; viewers may not even read them."""
+    status, body, _ = await call(
+        session, "GET", api(nova, "/alert-rules"), headers=nova.key("viewer")
+    )
+    assert (status, body["error"]) == (403, "forbidden")
+    operator = nova.key("operator")
+    (built_in,) = await get_all(session, api(nova, "/alert-rules"), operator)
+    assert (built_in["name"], built_in["trigger_type"], built_in["enabled"]) == (
+        "Any motion",
+        "motion",
+        True,
+    )
+    dock = camera_named(nova, "Dock east")
+    rule = {**RULE, "camera_ids": [dock]}
+    status, created, _ = await call(
+        session, "POST", api(nova, "/alert-rules"), headers=operator, json_body=rule
+    )
+    assert status == 201
+    assert (created["scope_type"], created["camera_ids"], created["cooldown_sec"]) == (
+        "by_camera",
+        [dock],
+        60,
+    )
+    status, body, _ = await call(
+        session, "POST", api(nova, "/alert-rules"), headers=operator, json_body=rule
+    )
+    assert (status, body["error"]) == (409, "conflict")
+    url = api(nova, f"/alert-rules/{created['id']}")
+    status, body, _ = await call(
+        session, "PATCH", url, headers=operator, json_body={"enabled": False}
+    )
+    assert (status, body["enabled"], body["name"]) == (200, False, "Dock only")
+    status, body, _ = await call(session, "GET", url, headers=operator)
+    assert (status, body["enabled"]) == (200, False)
+    status, _, _ = await call(session, "DELETE", url, headers=operator)
+    assert status == 204
+    status, body, _ = await call(session, "GET", url, headers=operator)
+    assert (status, body["error"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"name": "ab"},
+        {"trigger_type": "sound"},
+        {"scope_type": "by_zone"},
+        {"schedule_type": "weekends"},
+        {"cooldown_sec": 59},
+        {"cooldown_sec": True},
+        {"min_confidence": 1.5},
+        {"recipients": []},
+        {"custom_tags": ["x"] * 21},
+        {"camera_ids": "all"},
+        {"enabled": "yes"},
+        {"recipients": None},
+    ],
+)
+async def test_alert_rule_validation(
+    nova: Sim, session: aiohttp.ClientSession, change: Json
+) -> None:
+    body = {key: value for key, value in {**RULE, **change}.items() if value is not None}
+    await _refused(nova, session, "/alert-rules", body)
+
+
+async def _refused(nova: Sim, session: aiohttp.ClientSession, path: str, body: Json) -> None:
+    """An operator's POST of `body` is refused as invalid."""
+    status, answer, _ = await call(
+        session, "POST", api(nova, path), headers=nova.key("operator"), json_body=body
+    )
+    assert (status, answer["error"]) == (400, "validation_error")
+
+
+async def test_alert_rules_decide_which_alerts_fire(
+    nova: Sim, session: aiohttp.ClientSession
+) -> None:
+    """A disabled rule fires nothing, a camera-scoped one only for its cameras; own cooldowns."""
+    state = nova.state
+    (built_in,) = state.alert_rules.values()
+    dock, lobby = camera_named(nova, "Dock east"), camera_named(nova, "Lobby")
+    status, _, _ = await call(
+        session,
+        "POST",
+        api(nova, "/alert-rules"),
+        headers=nova.key("operator"),
+        json_body={**RULE, "camera_ids": [dock]},
+    )
+    assert status == 201
+    state.fire_event(dock)
+    state.fire_event(lobby)
+    fired = sorted((a.rule_name, state.cameras[a.camera_id].name) for a in state.alerts.values())
+    assert fired == [
+        ("Any motion", "Dock east"),
+        ("Any motion", "Lobby"),
+        ("Dock only", "Dock east"),
+    ]
+    # Within 300 s the built-in rule waits; the 60 s rule fires again.
+    nova.clock.advance(61)
+    state.fire_event(dock)
+    assert len(state.alerts) == 4
+    await call(
+        session,
+        "PATCH",
+        api(nova, f"/alert-rules/{built_in.id}"),
+        headers=nova.key("operator"),
+        json_body={"enabled": False},
+    )
+    nova.clock.advance(301)
+    state.fire_event(lobby)
+    assert len(state.alerts) == 4
+
+
 async def test_sites_carry_org_id_and_gateways_have_no_cursor(
     nova: Sim, session: aiohttp.ClientSession
 ) -> None:
@@ -748,10 +869,7 @@ async def test_webhook_secret_shown_once_and_admin_only(
 )
 async def test_webhook_validation(nova: Sim, session: aiohttp.ClientSession, payload: Json) -> None:
     """HTTP (non-loopback) URLs and undocumented event types are refused."""
-    status, body, _ = await call(
-        session, "POST", api(nova, "/webhooks"), headers=nova.key("operator"), json_body=payload
-    )
-    assert (status, body["error"]) == (400, "validation_error")
+    await _refused(nova, session, "/webhooks", payload)
 
 
 async def test_webhook_accepts_https_and_localhost(

@@ -72,6 +72,23 @@ async def test_every_operation_answers_by_contract(
     await ok("GET", "/alerts")
     await ok("GET", f"/alerts/{alert.id}")
     await ok("GET", f"/alerts/{alert.id}/timeline")
+    rule = await ok(
+        "POST",
+        "/alert-rules",
+        {
+            "name": "Contract",
+            "trigger_type": "ai_custom_tag",
+            "custom_tags": ["forklift"],
+            "scope_type": "by_site",
+            "site_ids": [site],
+            "recipients": ["ops@example.com"],
+        },
+    )
+    assert isinstance(rule, dict)
+    await ok("GET", "/alert-rules")
+    await ok("GET", f"/alert-rules/{rule['id']}")
+    await ok("PATCH", f"/alert-rules/{rule['id']}", {"enabled": False})
+    await ok("DELETE", f"/alert-rules/{rule['id']}")
     await ok("GET", "/sites")
     await ok("GET", f"/sites/{site}")
     await ok("GET", "/gateways")

@@ -220,3 +220,13 @@ class BroadcastControl(Protocol):
     ) -> Snapshot:
         """Start or stop broadcasting; `snapshot` with the camera's new state."""
         ...
+
+
+class AlertRuleControl(Protocol):
+    """The account's alert rules, enabled and disabled."""
+
+    async def async_set_alert_rule(
+        self, snapshot: Snapshot, rule_id: str, *, enabled: bool
+    ) -> Snapshot:
+        """Enable or disable the rule; `snapshot` with the rule as the vendor answered."""
+        ...

@@ -17,6 +17,7 @@ from aiohttp import ClientSession
 
 from .budget import RequestBudget
 from .features import (
+    AlertRuleControl,
     Arming,
     BroadcastControl,
     CameraImages,
@@ -174,6 +175,7 @@ class Connection(ABC):
     push: PushSupport | None = None
     incident_ttl: IncidentTtl | None = None
     broadcasting: BroadcastControl | None = None
+    alert_rules: AlertRuleControl | None = None
 
     @abstractmethod
     async def async_fetch_account(self) -> Account:

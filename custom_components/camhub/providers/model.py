@@ -43,6 +43,8 @@ class Capability(StrEnum):
     INCIDENT_TTL = "incident_ttl"
     # Account: an unread-message count is kept (Angelcam RTS messages).
     UNREAD_MESSAGES = "unread_messages"
+    # Account: its alert rules are read and can be enabled or disabled (NovaVMS).
+    ALERT_RULES = "alert_rules"
 
 
 class PushKind(StrEnum):
@@ -181,6 +183,17 @@ class Broadcasting:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRule:
+    """A NovaVMS alert rule: what fires alerts, and whether it is enabled."""
+
+    id: str
+    name: str
+    enabled: bool
+    # motion, ai_person, ai_vehicle, camera_offline, ai_custom_tag (or "unknown").
+    trigger_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Snapshot:
     """Everything one coordinator poll needs, keyed by vendor id."""
 
@@ -201,6 +214,8 @@ class Snapshot:
     unread_messages: int | None = None
     # Camera id -> its broadcasting state (cameras with the Broadcasting service only).
     broadcasting: Mapping[str, Broadcasting] = field(default_factory=dict)
+    # Rule id -> the rule (with ALERT_RULES: read, and the key may change them).
+    alert_rules: Mapping[str, AlertRule] = field(default_factory=dict)
 
     def supports(self, capability: Capability) -> bool:
         """Whether the account offers the capability."""

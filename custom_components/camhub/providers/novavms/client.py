@@ -18,6 +18,7 @@ from ..http import DEFAULT_TIMEOUT, HttpCore, Response
 from ..model import (
     Account,
     Alert,
+    AlertRule,
     Camera,
     CameraEvent,
     Capability,
@@ -51,6 +52,9 @@ CAMERA_CAPABILITIES: Final = frozenset(
 # The documented enums; a value outside them reads as UNKNOWN.
 CAMERA_STATUSES: Final = frozenset({"online", "offline", "pending", "error", "disabled"})
 ALERT_STATUSES: Final = frozenset({"new", "acknowledged", "resolved"})
+RULE_TRIGGERS: Final = frozenset(
+    {"motion", "ai_person", "ai_vehicle", "camera_offline", "ai_custom_tag"}
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -152,6 +156,16 @@ def alert_from(node: Node) -> Alert:
         status=node.choice("status", ALERT_STATUSES) if node.has("status") else "new",
         fired_at=node.when("fired_at"),
         acknowledged_at=node.opt_when("acknowledged_at"),
+    )
+
+
+def alert_rule_from(node: Node) -> AlertRule:
+    """Alert rule object -> AlertRule (one without `enabled` reads as enabled)."""
+    return AlertRule(
+        id=node.ident("id"),
+        name=node.text("name"),
+        enabled=node.opt_flag("enabled") is not False,
+        trigger_type=node.choice("trigger_type", RULE_TRIGGERS),
     )
 
 
@@ -355,6 +369,19 @@ class NovaVMSClient:
         if status is not None:
             params["status"] = status
         return each((await self._get("alerts", params)).array("data"), alert_from)
+
+    async def async_fetch_alert_rules(self) -> list[AlertRule]:
+        """Every alert rule (operator keys; at most 100 exist, so one page)."""
+        return each(await self._pages("alert-rules"), alert_rule_from)
+
+    async def async_update_alert_rule(self, rule_id: str, *, enabled: bool) -> AlertRule:
+        """Enable or disable an alert rule; the rule as NovaVMS answers it."""
+        response = await self._send("PATCH", f"alert-rules/{rule_id}", json={"enabled": enabled})
+        node = response.json()
+        rule = alert_rule_from(node)
+        if rule.id != str(rule_id):
+            raise node.fail(f"answered for rule {rule.id}, not {rule_id}", "id")
+        return rule
 
     async def async_fetch_webhooks(self) -> list[Webhook]:
         """Every webhook definition."""

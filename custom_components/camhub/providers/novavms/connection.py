@@ -11,6 +11,7 @@ from ..model import Account, CameraEvent, MediaFile, MediaStream
 from ..motion import MotionTracker
 from .client import NovaVMSClient
 from .push import event_pictures
+from .rules import NovaVMSAlertRules
 
 if TYPE_CHECKING:
     from ..interface import Provider
@@ -49,6 +50,7 @@ class NovaVMSConnection(Connection):
         self.clip_trigger = client
         self.events = NovaVMSEvents(client)
         self.event_ack = client
+        self.alert_rules = self._rules = NovaVMSAlertRules(client)
         self._events_since: datetime | None = None
 
     async def async_fetch_account(self) -> Account:
@@ -58,7 +60,7 @@ class NovaVMSConnection(Connection):
     async def async_refresh(
         self, motion: MotionTracker, now: datetime, *, sites: frozenset[str]
     ) -> Refresh:
-        """Sites, gateways, cameras, then the events since the last poll (motion)."""
+        """Sites, gateways, cameras, the events since the last poll (motion); rules when due."""
         sent = self.budget.sent
         snapshot = included(await self.client.async_fetch_snapshot_state(), sites)
         since = self._events_since or now - EVENT_OVERLAP
@@ -69,7 +71,15 @@ class NovaVMSConnection(Connection):
         # Events pushed already were pictured then (the same keys): nothing is fetched twice.
         shown = (event for event in events if event.camera_id in snapshot.cameras)
         pictures = event_pictures(self.client, shown)
-        return Refresh(snapshot=snapshot, cost=self.budget.sent - sent, pictures=pictures)
+        cost = self.budget.sent - sent
+        # The rules' reads are not the poll's: extra_per_day counts them.
+        snapshot = await self._rules.async_update(snapshot, now)
+        return Refresh(snapshot=snapshot, cost=cost, pictures=pictures)
+
+    @property
+    def extra_per_day(self) -> float:
+        """The alert rules' list reads."""
+        return self._rules.per_day
 
     async def async_fetch_media(self, url: str) -> MediaFile:
         """A media body NovaVMS named."""
