@@ -6,6 +6,7 @@
 //   {"kind": "press", "name": ..., "button": text, "path": [title, ...]}
 //                                                             press a button row, then open `path`
 //   {"kind": "logbook", "name": ..., "expect": [text, ...]}  what the logbook card lists
+//   {"kind": "toggle", "name": ..., "row": text}            switch a toggle row off, then on
 // Prints one JSON line: {"journeys": {name: result}}; a journey that fails has "error".
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -119,7 +120,28 @@ async function logbook(page, journey) {
   return { found };
 }
 
-const kinds = { play, arm, press, logbook };
+// A toggle row of the dashboard's "Settings" card, clicked off and on again: what the switch
+// shows after each click, once Home Assistant confirmed it.
+async function toggle(page, journey) {
+  await page.goto(`${url}/camhub-demo/cameras`, { waitUntil: "load" });
+  const row = page.locator("hui-toggle-entity-row").filter({ hasText: journey.row }).first();
+  await row.waitFor({ state: "visible", timeout: STEP_MS });
+  await row.scrollIntoViewIfNeeded();
+  // The row's ha-switch (Playwright's CSS locators pierce the shadow roots) and its state.
+  const control = row.locator("ha-entity-toggle ha-switch").first();
+  await control.waitFor({ state: "visible", timeout: STEP_MS });
+  const checked = () => control.evaluate((el) => Boolean(el.checked));
+  const seen = [await checked()];
+  for (const want of [false, true]) {
+    await control.click();
+    for (let i = 0; i < 40 && (await checked()) !== want; i++) await page.waitForTimeout(250);
+    seen.push(await checked());
+    await row.screenshot({ path: `${shots}/${journey.name}-${seen.length - 1}.png` });
+  }
+  return { seen };
+}
+
+const kinds = { play, arm, press, logbook, toggle };
 const results = {};
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });

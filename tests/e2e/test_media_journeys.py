@@ -7,7 +7,9 @@ real Home Assistant process. One Chromium run goes through every journey:
   NovaVMS and an hour of OpenCamera recorded video: each plays (frames decode, time moves);
 - arm and then disarm an Angelcam location from its dashboard card: the simulator sees both;
 - press a NovaVMS "Trigger clip" button on the dashboard: its new event is in the media browser;
-- the event that press made is listed on the dashboard's "Recent incidents" logbook card.
+- the event that press made is listed on the dashboard's "Recent incidents" logbook card;
+- switch the NovaVMS "Any motion" alert rule off and on from the dashboard's "Settings" card: the
+  simulator's rule follows each click.
 """
 
 from __future__ import annotations
@@ -136,15 +138,20 @@ async def test_media_journeys(demo: DemoStack) -> None:
         },
         # After the press: the event it made is on the dashboard's "Recent incidents" card.
         {"kind": "logbook", "name": "recent-incidents", "expect": ["Lobby", "Manual clip"]},
+        {"kind": "toggle", "name": "alert-rule", "row": "Alert rule Any motion"},
     ]
+    (rule,) = nova.alert_rules.values()
 
-    # What the simulator's House location goes through while the browser clicks.
+    # What the simulator's House location and alert rule go through while the browser clicks.
     armed_seen: list[bool] = [house.is_armed]
+    enabled_seen: list[bool] = [rule.enabled]
 
     async def watch_house() -> None:
         while True:
             if world.locations[house.id].is_armed != armed_seen[-1]:
                 armed_seen.append(world.locations[house.id].is_armed)
+            if rule.enabled != enabled_seen[-1]:
+                enabled_seen.append(rule.enabled)
             await asyncio.sleep(0.05)
 
     watcher = asyncio.create_task(watch_house())
@@ -161,6 +168,12 @@ async def test_media_journeys(demo: DemoStack) -> None:
     assert arm["seen"] == ["Armed away", "Disarmed"]
     # The clicks reached Angelcam: armed, then disarmed again.
     assert armed_seen == [False, True, False]
+
+    toggled = results["alert-rule"]
+    assert "error" not in toggled, toggled
+    assert toggled["seen"] == [True, False, True]
+    # Each click reached NovaVMS: the rule was disabled, then enabled again.
+    assert enabled_seen == [True, False, True]
 
     incidents = results["recent-incidents"]
     assert "error" not in incidents, incidents
