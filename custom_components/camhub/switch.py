@@ -122,7 +122,7 @@ class CamHubAlertRule(CamHubEntity, SwitchEntity):
     def __init__(
         self, coordinator: CamHubCoordinator, item_id: str, description: SwitchEntityDescription
     ) -> None:
-        """Named after the rule as it was first read."""
+        """Named after the rule as it was first read (a rename shows after a reload)."""
         super().__init__(coordinator, item_id, description)
         self._attr_device_info = DeviceInfo(identifiers={hub_identifier(coordinator.config_entry)})
         rule = coordinator.data.alert_rules[item_id]
