@@ -6,10 +6,16 @@ from dataclasses import replace
 import json
 from typing import Any
 
+import aiohttp
+from aiohttp import web
 import pytest
 
 from custom_components.camhub.providers import NovaVMSClient
-from custom_components.camhub.providers.errors import PermissionDeniedError, ProtocolError
+from custom_components.camhub.providers.errors import (
+    PermissionDeniedError,
+    ProtocolError,
+    RequestRejectedError,
+)
 from custom_components.camhub.providers.model import (
     Camera,
     CameraEvent,
@@ -18,6 +24,7 @@ from custom_components.camhub.providers.model import (
     Snapshot,
 )
 from custom_components.camhub.providers.motion import NOVAVMS_EVENT_LENGTH, MotionTracker
+from custom_components.camhub.providers.novavms.client import EVENT_TYPES
 from custom_components.camhub.providers.novavms.push import NovaVMSPush, event_type
 from custom_components.camhub.providers.novavms.webhook import (
     parse_novavms_webhook,
@@ -31,6 +38,7 @@ from custom_components.camhub.providers.push import (
 )
 from simulator.control import SimClock
 from tests.providers.samples import NOVA_EVENT
+from tests.two_hosts import serve_app
 
 JPEG_START = b"\xff\xd8"
 ALERT: dict[str, Any] = {"alert_id": "a1", "rule_id": "r1", "rule_name": "Any motion"}
@@ -155,6 +163,39 @@ async def test_alert_fires_the_event_and_an_incident_with_an_image(
     assert push.apply(_message("alert", other), snapshot, MotionTracker(), clock()).events == ()
 
 
+async def test_an_alert_whose_event_has_no_snapshot_shows_the_cameras_newest(
+    snapshot: Snapshot, clock: SimClock
+) -> None:
+    """An event without `snapshot_url` (the simulator always names one): the camera's newest."""
+    camera = _camera(snapshot)
+    picture = JPEG_START + b"newest"
+    origin: list[str] = []
+
+    async def event(_request: web.Request) -> web.Response:
+        return web.json_response(_event(camera.id, "motion", id="e1", snapshot_url=None))
+
+    async def events(_request: web.Request) -> web.Response:
+        newest = _event(camera.id, "motion", id="e2", snapshot_url=f"{origin[0]}/storage/e2.jpg")
+        return web.json_response({"data": [newest], "next_cursor": None, "total": 1})
+
+    async def stored(_request: web.Request) -> web.Response:
+        return web.Response(body=picture, content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/api/v1/events/e1", event)
+    app.router.add_get("/api/v1/events", events)
+    app.router.add_get("/storage/e2.jpg", stored)
+    async with serve_app(app) as base, aiohttp.ClientSession() as session:
+        origin.append(base)
+        client = NovaVMSClient(session, api_key="sk_live_x", base_url=base)
+        data = {**ALERT, "camera_id": camera.id, "event_id": "e1"}
+        outcome = NovaVMSPush(client, api_url=base).apply(
+            _message("alert", data), snapshot, MotionTracker(), clock()
+        )
+        [incident] = outcome.incidents
+        assert await incident.picture.fetch() == picture
+
+
 def test_camera_status(push: NovaVMSPush, snapshot: Snapshot, clock: SimClock) -> None:
     camera = _camera(snapshot)
     message = _message("camera_status", {"camera_id": camera.id, "status": "offline"})
@@ -229,6 +270,43 @@ async def test_unregister_passes_on_other_refusals(
     viewer = NovaVMSPush(make_novavms("viewer"), api_url=creds["novavms"]["url"])
     with pytest.raises(PermissionDeniedError):
         await viewer.async_unregister("w-1")
+
+
+async def test_a_webhook_nobody_can_read_the_secret_of_is_replaced_or_reported() -> None:
+    """A server (not ours) that hides every secret: delete, create, and still no secret."""
+    hook = {"id": "w1", "name": "CamHub", "url": URL, "event_types": list(EVENT_TYPES)}
+    seen: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        seen.append(f"{request.method} {request.path}")
+        match request.method, request.path:
+            case "GET", "/api/v1/webhooks":
+                return web.json_response({"data": [hook], "next_cursor": None, "total": 1})
+            case "GET", _:
+                return web.json_response({"error": "forbidden", "message": "admin"}, status=403)
+            case "DELETE", "/api/v1/webhooks/w1":
+                return web.Response(status=204)
+            case "DELETE", _:
+                return web.json_response({"error": "conflict", "message": "busy"}, status=409)
+            case _:
+                return web.json_response(hook, status=201)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    async with serve_app(app) as base, aiohttp.ClientSession() as session:
+        push = NovaVMSPush(NovaVMSClient(session, api_key="sk_live_x", base_url=base), api_url=base)
+        with pytest.raises(PushUnavailableError) as problem:
+            await push.async_register(_context())
+        assert problem.value.issue == ISSUE_NEEDS_SECRET
+        assert seen == [
+            "GET /api/v1/webhooks",
+            "GET /api/v1/webhooks/w1",
+            "DELETE /api/v1/webhooks/w1",
+            "POST /api/v1/webhooks",
+        ]
+        # A refusal other than "not found" is passed on.
+        with pytest.raises(RequestRejectedError):
+            await push.async_unregister("w2")
 
 
 async def test_a_viewer_key_uses_the_pasted_secret(
