@@ -19,7 +19,7 @@ Follows ../shared/api/novavms.md. Choices where the notes are open or conflict:
   every other object). Enabled ``motion`` rules fire alerts for the events of the cameras in their
   scope (cooldown per rule and camera); the scenario has one, "Any motion". Not simulated: AI and
   ``camera_offline`` rules firing (they are kept, and listed), schedules, recipients being told;
-   gateway pairing, users and service-account endpoints, live video (none is documented),
+  gateway pairing, users and service-account endpoints, live video (none is documented),
   event DELETE, sandbox ``sk_test_`` behaviour (keys of either prefix work the same).
 """
 
@@ -1223,11 +1223,16 @@ def _webhook_fields(body: Json, *, partial: bool) -> Json:
         ):
             invalid(f"event_types must be a non-empty list of {', '.join(WEBHOOK_EVENT_TYPES)}")
         fields["event_types"] = list(dict.fromkeys(types))
-    if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            invalid("enabled must be a boolean")
-        fields["enabled"] = body["enabled"]
+    _flag(body, "enabled", fields)
     return fields
+
+
+def _flag(body: Json, name: str, fields: Json) -> None:
+    """Copy an optional boolean field into `fields` (400 when it is not a boolean)."""
+    if name in body:
+        if not isinstance(body[name], bool):
+            invalid(f"{name} must be a boolean")
+        fields[name] = body[name]
 
 
 def _loopback(host: str) -> bool:
@@ -1286,10 +1291,7 @@ def _rule_fields(state: NovaState, body: Json, rule: AlertRule | None) -> Json:
             if body[key] not in allowed:
                 invalid(f"{key} must be one of {', '.join(allowed)}")
             fields[key] = body[key]
-    if "enabled" in body:
-        if not isinstance(body["enabled"], bool):
-            invalid("enabled must be a boolean")
-        fields["enabled"] = body["enabled"]
+    _flag(body, "enabled", fields)
     if "cooldown_sec" in body:
         cooldown = body["cooldown_sec"]
         if type(cooldown) is not int or not 60 <= cooldown <= 3600:

@@ -1,7 +1,8 @@
-"""Event pictures: captured when a push arrives, kept on disk, shown and served from there.
+"""Event pictures: captured when a push or poll reports them, kept on disk, shown and served.
 
 A push that reports an incident or an event with a picture starts a capture at once (so the
-picture shows the event, not whatever the camera sees when someone looks). Captured pictures
+picture shows the event, not whatever the camera sees when someone looks); a poll's incidents
+and events that were not pictured yet (by key) are captured the same way. Captured pictures
 are files under ``.storage/camhub_pictures/<entry>/``, indexed in a Home Assistant Store, so
 they survive a restart:
 

@@ -81,7 +81,22 @@ async def async_setup_entry(
     )
 
 
-class CamHubSwitch(CamHubCameraEntity, SwitchEntity):
+class _Toggle(SwitchEntity):
+    """On and off both go through `_async_turn`."""
+
+    async def _async_turn(self, *, on: bool) -> None:
+        raise NotImplementedError
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Switch on."""
+        await self._async_turn(on=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Switch off."""
+        await self._async_turn(on=False)
+
+
+class CamHubSwitch(CamHubCameraEntity, _Toggle):
     """One camera setting."""
 
     entity_description: CamHubSwitchDescription
@@ -105,16 +120,8 @@ class CamHubSwitch(CamHubCameraEntity, SwitchEntity):
     async def _async_turn(self, *, on: bool) -> None:
         await self.entity_description.turn_fn(self.coordinator, self.item_id, on)
 
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Switch on."""
-        await self._async_turn(on=True)
 
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Switch off."""
-        await self._async_turn(on=False)
-
-
-class CamHubAlertRule(CamHubEntity, SwitchEntity):
+class CamHubAlertRule(CamHubEntity, _Toggle):
     """One of the account's alert rules, enabled or disabled (on the account's device)."""
 
     device_kind = "alert_rule"
@@ -130,9 +137,8 @@ class CamHubAlertRule(CamHubEntity, SwitchEntity):
 
     @property
     def rule(self) -> AlertRule | None:
-        """The rule as last read or set."""
-        data = self.coordinator.data
-        return data.alert_rules.get(self.item_id) if data.supports(Capability.ALERT_RULES) else None
+        """The rule as last read or set (None once unreadable or deleted)."""
+        return self.coordinator.data.alert_rules.get(self.item_id)
 
     def _item(self) -> AlertRule | None:
         return self.rule
@@ -162,11 +168,3 @@ class CamHubAlertRule(CamHubEntity, SwitchEntity):
     @raise_translated
     async def _async_turn(self, *, on: bool) -> None:
         await self.coordinator.async_set_alert_rule(self.item_id, enabled=on)
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        """Enable the rule."""
-        await self._async_turn(on=True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        """Disable the rule."""
-        await self._async_turn(on=False)

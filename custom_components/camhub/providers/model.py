@@ -283,6 +283,22 @@ class EventPicture:
     key: str | None = None
 
 
+def media_picture(
+    fetch_media: Callable[[str], Awaitable[MediaFile]],
+    url: str,
+    *,
+    camera_id: str,
+    taken_at: datetime,
+    key: str | None,
+) -> EventPicture:
+    """The picture at a media URL the vendor named (signed or on a CDN: no API request)."""
+
+    async def fetch() -> bytes:
+        return (await fetch_media(url)).content
+
+    return EventPicture(camera_id=camera_id, taken_at=taken_at, fetch=fetch, key=key)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CameraEvent:
     """Something a camera saw or did: motion, AI tag, manual trigger, vendor event."""

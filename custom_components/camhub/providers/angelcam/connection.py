@@ -18,6 +18,7 @@ from ..model import (
     MediaStream,
     Site,
     Snapshot,
+    media_picture,
 )
 from ..motion import MotionTracker
 from .client import AngelcamClient
@@ -186,18 +187,17 @@ class AngelcamConnection(Connection):
                         pictured[camera_id] = incident
         motion.keep_incidents({incident.id for incident in incidents})
         motion.forget(motion.cameras() - snapshot.cameras.keys())
-        # Each camera's newest open incident: the Last event picture shows one.
-        return tuple(self._incident_picture(i, camera_id) for camera_id, i in pictured.items())
-
-    def _incident_picture(self, incident: Incident, camera_id: str) -> EventPicture:
-        """The incident's snapshot: a CDN download the API budget does not count."""
-        url, client = incident.snapshot_url or "", self.client
-
-        async def fetch() -> bytes:
-            return (await client.async_fetch_media(url)).content
-
-        return EventPicture(
-            camera_id=camera_id, taken_at=_taken_at(incident), fetch=fetch, key=incident.id
+        # Each camera's newest open incident's snapshot (a CDN download the budget does not
+        # count): the Last event picture shows one.
+        return tuple(
+            media_picture(
+                self.client.async_fetch_media,
+                incident.snapshot_url or "",
+                camera_id=camera_id,
+                taken_at=_taken_at(incident),
+                key=incident.id,
+            )
+            for camera_id, incident in pictured.items()
         )
 
     async def _async_incident_camera(

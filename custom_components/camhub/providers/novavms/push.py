@@ -15,7 +15,7 @@ from typing import Any, Final
 
 from ..errors import PermissionDeniedError, RequestRejectedError
 from ..interface import Clock
-from ..model import CameraEvent, EventPicture, PushKind, PushMessage, Snapshot
+from ..model import CameraEvent, EventPicture, PushKind, PushMessage, Snapshot, media_picture
 from ..motion import NOVAVMS_EVENT_LENGTH, NOVAVMS_MOTION_KINDS, MotionTracker
 from ..push import (
     ISSUE_NEEDS_SECRET,
@@ -212,16 +212,16 @@ def event_pictures(
         pictured = camera_id is not None and event.snapshot_url is not None
         if pictured and (known is None or event.occurred_at > known.occurred_at):
             newest[str(camera_id)] = event
-    return tuple(_picture(client, camera_id, event) for camera_id, event in newest.items())
-
-
-def _picture(client: NovaVMSClient, camera_id: str, event: CameraEvent) -> EventPicture:
-    url = event.snapshot_url or ""
-
-    async def fetch() -> bytes:
-        return (await client.async_fetch_media(url)).content
-
-    return EventPicture(camera_id=camera_id, taken_at=event.occurred_at, fetch=fetch, key=event.id)
+    return tuple(
+        media_picture(
+            client.async_fetch_media,
+            event.snapshot_url or "",
+            camera_id=camera_id,
+            taken_at=event.occurred_at,
+            key=event.id,
+        )
+        for camera_id, event in newest.items()
+    )
 
 
 def _gateway_status(message: PushMessage, snapshot: Snapshot) -> PushOutcome:
