@@ -291,7 +291,7 @@ async def test_one_picture_per_incident(
     angelcam_entry: MockConfigEntry,
     angelcam_served: TestClient,
 ) -> None:
-    """The same incident delivered again, then listed by a poll: its picture is fetched once."""
+    """The same incident delivered twice: its picture is fetched once."""
     seen = incidents(hass)
     fetched = stack.log.count(vendor="angelcam")
     url = await _incident_at(hass, angelcam_served, angelcam_entry, seen, incident_id=7)
